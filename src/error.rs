@@ -1,0 +1,139 @@
+//! The one error type of the core. Python sees it through `py/errors.rs`, which maps
+//! `client_code()` / server codes to mysqlclient's exception classes.
+
+use crate::io::IoError;
+use crate::proto::packets::ErrPacket;
+use crate::proto::ProtoError;
+
+/// CR_* client error numbers (as libmysqlclient numbers them).
+pub mod cr {
+    pub const CR_UNKNOWN_ERROR: u16 = 2000;
+    pub const CR_CONNECTION_ERROR: u16 = 2002;
+    pub const CR_CONN_HOST_ERROR: u16 = 2003;
+    pub const CR_UNKNOWN_HOST: u16 = 2005;
+    pub const CR_SERVER_GONE_ERROR: u16 = 2006;
+    pub const CR_SERVER_HANDSHAKE_ERR: u16 = 2012;
+    pub const CR_SERVER_LOST: u16 = 2013;
+    pub const CR_COMMANDS_OUT_OF_SYNC: u16 = 2014;
+    pub const CR_NET_PACKET_TOO_LARGE: u16 = 2020;
+    pub const CR_MALFORMED_PACKET: u16 = 2027;
+    pub const CR_AUTH_PLUGIN_CANNOT_LOAD: u16 = 2059;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The server sent ERR: its code and SQLSTATE.
+    Server { code: u16, sqlstate: [u8; 5] },
+    /// A client-side failure with this CR_* number.
+    Client(u16),
+    /// The interrupt hook said stop; the hook's owner holds the real exception.
+    Interrupted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub fn client(code: u16, message: impl Into<String>) -> Error {
+        Error { kind: ErrorKind::Client(code), message: message.into() }
+    }
+    pub fn server(err: &ErrPacket) -> Error {
+        Error {
+            kind: ErrorKind::Server { code: err.code, sqlstate: err.sqlstate },
+            message: err.message.clone(),
+        }
+    }
+    pub fn interrupted() -> Error {
+        Error { kind: ErrorKind::Interrupted, message: "interrupted".into() }
+    }
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// The number Python's exception carries as args[0].
+    pub fn code(&self) -> u16 {
+        match self.kind {
+            ErrorKind::Server { code, .. } => code,
+            ErrorKind::Client(code) => code,
+            ErrorKind::Interrupted => cr::CR_UNKNOWN_ERROR,
+        }
+    }
+    pub fn is_interrupted(&self) -> bool {
+        self.kind == ErrorKind::Interrupted
+    }
+    pub fn is_server(&self) -> bool {
+        matches!(self.kind, ErrorKind::Server { .. })
+    }
+    pub fn sqlstate(&self) -> Option<&str> {
+        match &self.kind {
+            ErrorKind::Server { sqlstate, .. } => std::str::from_utf8(sqlstate).ok(),
+            _ => None,
+        }
+    }
+
+    /// An IO failure while connecting to `target` (host:port or socket path).
+    pub fn from_connect_io(err: IoError, target: &str, unix: bool) -> Error {
+        use cr::*;
+        match err {
+            IoError::Interrupted => Error::interrupted(),
+            IoError::TimedOut => Error::client(
+                CR_CONN_HOST_ERROR,
+                format!("Can't connect to server on '{target}' (timed out)"),
+            ),
+            IoError::Resolve { host, reason } => Error::client(
+                CR_UNKNOWN_HOST,
+                format!("Unknown server host '{host}' ({reason})"),
+            ),
+            IoError::Eof => Error::client(
+                CR_SERVER_LOST,
+                format!("Lost connection to server at '{target}' during handshake"),
+            ),
+            IoError::Os { errno, .. } if unix => Error::client(
+                CR_CONNECTION_ERROR,
+                format!("Can't connect to local server through socket '{target}' ({} \"{}\")", errno as i32, errno.desc()),
+            ),
+            IoError::Os { errno, .. } => Error::client(
+                CR_CONN_HOST_ERROR,
+                format!("Can't connect to server on '{target}' ({} \"{}\")", errno as i32, errno.desc()),
+            ),
+        }
+    }
+
+    /// An IO failure during a command: the connection is gone.
+    pub fn from_command_io(err: IoError) -> Error {
+        use cr::*;
+        match err {
+            IoError::Interrupted => Error::interrupted(),
+            IoError::TimedOut => {
+                Error::client(CR_SERVER_LOST, "Lost connection to server during query (timed out)")
+            }
+            IoError::Eof => Error::client(CR_SERVER_LOST, "Lost connection to server during query"),
+            IoError::Resolve { .. } => Error::client(CR_UNKNOWN_ERROR, err.to_string()),
+            IoError::Os { errno, op } => Error::client(
+                CR_SERVER_LOST,
+                format!("Lost connection to server during query ({op}: {} \"{}\")", errno as i32, errno.desc()),
+            ),
+        }
+    }
+}
+
+impl From<ProtoError> for Error {
+    fn from(err: ProtoError) -> Error {
+        use cr::*;
+        let code = match &err {
+            ProtoError::TooLarge { .. } => CR_NET_PACKET_TOO_LARGE,
+            ProtoError::UnsupportedPlugin(_) => CR_AUTH_PLUGIN_CANNOT_LOAD,
+            ProtoError::OldServer => CR_SERVER_HANDSHAKE_ERR,
+            ProtoError::Malformed(_) | ProtoError::Sequence { .. } => CR_MALFORMED_PACKET,
+        };
+        Error::client(code, err.to_string())
+    }
+}

@@ -1,0 +1,14 @@
+//! The only module that makes syscalls. It knows nothing about MySQL or Python.
+//!
+//! Every blocking step goes through [`poll::wait`]: it waits in slices, retries
+//! EINTR with the remaining time, and asks the [`Interrupt`] hook between tries.
+
+pub mod deadline;
+pub mod interrupt;
+pub mod poll;
+pub mod socket;
+
+pub use deadline::Deadline;
+pub use interrupt::{Interrupt, NoInterrupt, Stop};
+pub use poll::{wait, Direction, IoError, IoStats};
+pub use socket::{Endpoint, Socket};

@@ -1,0 +1,31 @@
+//! Sans-IO MySQL client/server protocol: no sockets, no clock, no pyo3.
+//! Nothing here may panic on wire data: every read is checked.
+
+pub mod auth;
+pub mod escape;
+pub mod framing;
+pub mod packets;
+pub mod reader;
+pub mod session;
+pub mod writer;
+
+pub use framing::Framer;
+pub use reader::Reader;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtoError {
+    /// The bytes do not form the packet they should (truncated, bad length, ...).
+    #[error("malformed packet: {0}")]
+    Malformed(&'static str),
+    #[error("packets out of order: expected sequence {expected}, got {got}")]
+    Sequence { expected: u8, got: u8 },
+    /// A packet (either direction) larger than max_allowed_packet.
+    #[error("packet of {size} bytes is larger than max_allowed_packet ({limit})")]
+    TooLarge { size: usize, limit: usize },
+    #[error("authentication plugin '{0}' is not supported")]
+    UnsupportedPlugin(String),
+    #[error("server does not support the 4.1 protocol")]
+    OldServer,
+}
+
+pub type Result<T> = std::result::Result<T, ProtoError>;

@@ -1,0 +1,1 @@
+//! Parsing of text-protocol cells into Rust values.
