@@ -41,16 +41,25 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn client(code: u16, message: impl Into<String>) -> Error {
-        Error { kind: ErrorKind::Client(code), message: message.into() }
+        Error {
+            kind: ErrorKind::Client(code),
+            message: message.into(),
+        }
     }
     pub fn server(err: &ErrPacket) -> Error {
         Error {
-            kind: ErrorKind::Server { code: err.code, sqlstate: err.sqlstate },
+            kind: ErrorKind::Server {
+                code: err.code,
+                sqlstate: err.sqlstate,
+            },
             message: err.message.clone(),
         }
     }
     pub fn interrupted() -> Error {
-        Error { kind: ErrorKind::Interrupted, message: "interrupted".into() }
+        Error {
+            kind: ErrorKind::Interrupted,
+            message: "interrupted".into(),
+        }
     }
     pub fn kind(&self) -> &ErrorKind {
         &self.kind
@@ -98,11 +107,19 @@ impl Error {
             ),
             IoError::Os { errno, .. } if unix => Error::client(
                 CR_CONNECTION_ERROR,
-                format!("Can't connect to local server through socket '{target}' ({} \"{}\")", errno as i32, errno.desc()),
+                format!(
+                    "Can't connect to local server through socket '{target}' ({} \"{}\")",
+                    errno as i32,
+                    errno.desc()
+                ),
             ),
             IoError::Os { errno, .. } => Error::client(
                 CR_CONN_HOST_ERROR,
-                format!("Can't connect to server on '{target}' ({} \"{}\")", errno as i32, errno.desc()),
+                format!(
+                    "Can't connect to server on '{target}' ({} \"{}\")",
+                    errno as i32,
+                    errno.desc()
+                ),
             ),
         }
     }
@@ -112,14 +129,19 @@ impl Error {
         use cr::*;
         match err {
             IoError::Interrupted => Error::interrupted(),
-            IoError::TimedOut => {
-                Error::client(CR_SERVER_LOST, "Lost connection to server during query (timed out)")
-            }
+            IoError::TimedOut => Error::client(
+                CR_SERVER_LOST,
+                "Lost connection to server during query (timed out)",
+            ),
             IoError::Eof => Error::client(CR_SERVER_LOST, "Lost connection to server during query"),
             IoError::Resolve { .. } => Error::client(CR_UNKNOWN_ERROR, err.to_string()),
             IoError::Os { errno, op } => Error::client(
                 CR_SERVER_LOST,
-                format!("Lost connection to server during query ({op}: {} \"{}\")", errno as i32, errno.desc()),
+                format!(
+                    "Lost connection to server during query ({op}: {} \"{}\")",
+                    errno as i32,
+                    errno.desc()
+                ),
             ),
         }
     }

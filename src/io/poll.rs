@@ -25,7 +25,10 @@ pub enum IoError {
     #[error("cannot resolve {host}: {reason}")]
     Resolve { host: String, reason: String },
     #[error("{op}: {errno}")]
-    Os { op: &'static str, errno: nix::errno::Errno },
+    Os {
+        op: &'static str,
+        errno: nix::errno::Errno,
+    },
 }
 
 /// Counters kept per socket; read by `connection.stats()`.

@@ -6,7 +6,10 @@ use super::{Deadline, Interrupt, IoError, IoStats};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Endpoint {
     /// Resolved with getaddrinfo; every address is tried in order.
-    Tcp { host: String, port: u16 },
+    Tcp {
+        host: String,
+        port: u16,
+    },
     Unix(PathBuf),
 }
 
@@ -59,6 +62,11 @@ impl Socket {
     }
 
     pub fn is_unix(&self) -> bool {
+        todo!()
+    }
+
+    /// Best-effort shutdown(SHUT_RDWR); wakes any thread blocked on this socket.
+    pub fn shutdown(&self) {
         todo!()
     }
 }

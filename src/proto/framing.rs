@@ -19,7 +19,11 @@ pub struct Framer {
 
 impl Framer {
     pub fn new(max_packet: usize) -> Self {
-        Framer { seq: 0, max_packet, partial: None }
+        Framer {
+            seq: 0,
+            max_packet,
+            partial: None,
+        }
     }
     /// A new command starts at sequence 0.
     pub fn reset(&mut self) {

@@ -35,7 +35,12 @@ pub struct Handshake {
 
 impl Handshake {
     pub fn new(config: HandshakeConfig) -> Self {
-        Handshake { config, greeting: None, capabilities: 0, plugin: String::new() }
+        Handshake {
+            config,
+            greeting: None,
+            capabilities: 0,
+            plugin: String::new(),
+        }
     }
     /// Feed the server's first packet (a greeting, or an ERR such as "too many
     /// connections"): returns the HandshakeResponse41 to send, or Failed.

@@ -10,7 +10,9 @@ pub enum QueryHead {
     /// LOCAL INFILE request with the file name the server wants.
     LocalInfile(Vec<u8>),
     /// A result set with this many columns; column definitions follow.
-    ResultSet { columns: u64 },
+    ResultSet {
+        columns: u64,
+    },
 }
 
 /// Classify the first packet of a reply to COM_QUERY.
@@ -23,7 +25,11 @@ pub enum RowEnd {
     /// More rows: the payload is a row.
     Row,
     /// The result set ended: status flags and warnings (from EOF, or OK under DEPRECATE_EOF).
-    End { status: u16, warnings: u16, ok: Option<OkPacket> },
+    End {
+        status: u16,
+        warnings: u16,
+        ok: Option<OkPacket>,
+    },
     Err(ErrPacket),
 }
 
@@ -32,4 +38,3 @@ pub enum RowEnd {
 pub fn classify_row(payload: &[u8], capabilities: u32) -> Result<RowEnd> {
     todo!()
 }
-

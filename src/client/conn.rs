@@ -1,0 +1,537 @@
+//! One server session: connect, commands, result sets, and the state that says
+//! what the next packet from the server must be.
+
+use bytes::Bytes;
+
+use super::cancel;
+use super::options::Options;
+use super::wire::{Wire, WireError};
+use crate::consts::capability::CLIENT_DEPRECATE_EOF;
+use crate::consts::command::{COM_INIT_DB, COM_PING, COM_QUERY, COM_QUIT};
+use crate::consts::status::{SERVER_MORE_RESULTS_EXISTS, SERVER_STATUS_NO_BACKSLASH_ESCAPES};
+use crate::error::{cr, Error, Result};
+use crate::io::{Deadline, Interrupt, IoError, IoStats, NoInterrupt, Socket};
+use crate::proto::packets::command::command;
+use crate::proto::packets::{ColumnDefinition, EofPacket, OkPacket};
+use crate::proto::session::handshake::{Handshake, HandshakeConfig, HandshakeStep};
+use crate::proto::session::query::{classify_head, classify_row, QueryHead, RowEnd};
+
+/// Facts about the server learned at connect time.
+#[derive(Clone, Debug, Default)]
+pub struct ServerInfo {
+    pub version: String,
+    pub connection_id: u32,
+    pub protocol_version: u8,
+    pub is_mariadb: bool,
+}
+
+/// What the last finished statement reported (OK / EOF fields).
+#[derive(Clone, Debug, Default)]
+pub struct LastStatus {
+    pub affected_rows: u64,
+    pub insert_id: u64,
+    pub warnings: u16,
+    pub info: Vec<u8>,
+    pub field_count: usize,
+}
+
+/// The reply to a statement: either an OK or the columns of a result set whose
+/// rows are then read with [`Conn::read_rows`].
+#[derive(Debug)]
+pub enum Reply {
+    Done,
+    ResultSet(Vec<ColumnDefinition>),
+}
+
+/// What the server sends next.
+#[derive(Debug)]
+enum Phase {
+    Idle,
+    /// The first packet of a reply (OK, ERR or a column count).
+    Head,
+    /// Column definitions still to come (then an EOF unless DEPRECATE_EOF).
+    Columns {
+        left: u64,
+        columns: Vec<ColumnDefinition>,
+    },
+    /// Rows, until EOF/OK or ERR.
+    Rows,
+    /// Another result of a multi-statement follows; `next_result` reads its head.
+    MoreResults,
+    /// The session is unusable; the reason is said on every later use.
+    Broken(String),
+}
+
+pub struct Conn {
+    wire: Wire,
+    options: Options,
+    capabilities: u32,
+    status: u16,
+    server: ServerInfo,
+    last: LastStatus,
+    phase: Phase,
+    queries: u64,
+    /// A deadline for the whole current statement (NEVER unless one is set).
+    limit: Deadline,
+}
+
+impl Conn {
+    /// Open a session: TCP/Unix connect and the whole handshake share one
+    /// deadline of `connect_timeout`.
+    pub fn connect(options: &Options, hook: &mut dyn Interrupt) -> Result<Conn> {
+        let deadline = Deadline::after(options.connect_timeout);
+        let target = options.target();
+        let unix = matches!(options.endpoint, crate::io::Endpoint::Unix(_));
+        let sock = Socket::connect(&options.endpoint, deadline, hook)
+            .map_err(|e| Error::from_connect_io(e, &target, unix))?;
+        let mut wire = Wire::new(sock, options.max_packet);
+        let connect_err = |e: WireError| match e {
+            WireError::Io(e) => Error::from_connect_io(e, &target, unix),
+            WireError::Proto(e) => Error::from(e),
+        };
+        let mut handshake = Handshake::new(HandshakeConfig {
+            user: options.user.clone(),
+            password: options.password.clone(),
+            database: options.database.clone(),
+            collation: u8::try_from(options.collation).unwrap_or(45),
+            client_flag: options.client_flag,
+            connect_attrs: options.connect_attrs.clone(),
+            max_packet_size: u32::try_from(options.max_packet).unwrap_or(u32::MAX),
+        });
+        let greeting = wire.read_packet(deadline, hook).map_err(connect_err)?;
+        let mut step = handshake.greeting(&greeting)?;
+        let ok = loop {
+            match step {
+                HandshakeStep::Send(payload) => {
+                    wire.write_packet(&payload, deadline, hook)
+                        .map_err(connect_err)?;
+                    let reply = wire.read_packet(deadline, hook).map_err(connect_err)?;
+                    step = handshake.packet(&reply)?;
+                }
+                HandshakeStep::Done(ok) => break ok,
+                HandshakeStep::Failed(err) => return Err(Error::server(&err)),
+            }
+        };
+        let greeting = handshake.server().cloned().ok_or_else(|| {
+            Error::client(
+                cr::CR_SERVER_HANDSHAKE_ERR,
+                "handshake finished without a greeting",
+            )
+        })?;
+        wire.read_timeout = options.read_timeout;
+        wire.write_timeout = options.write_timeout;
+        Ok(Conn {
+            wire,
+            options: options.clone(),
+            capabilities: handshake.capabilities(),
+            status: ok.status,
+            server: ServerInfo {
+                is_mariadb: greeting.is_mariadb(),
+                version: greeting.server_version,
+                connection_id: greeting.connection_id,
+                protocol_version: greeting.protocol_version,
+            },
+            last: LastStatus::default(),
+            phase: Phase::Idle,
+            queries: 0,
+            limit: Deadline::NEVER,
+        })
+    }
+
+    pub fn server(&self) -> &ServerInfo {
+        &self.server
+    }
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+    pub fn last(&self) -> &LastStatus {
+        &self.last
+    }
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+    pub fn capabilities(&self) -> u32 {
+        self.capabilities
+    }
+    pub fn no_backslash_escapes(&self) -> bool {
+        self.status & SERVER_STATUS_NO_BACKSLASH_ESCAPES != 0
+    }
+    pub fn io_stats(&self) -> IoStats {
+        self.wire.stats()
+    }
+    pub fn queries(&self) -> u64 {
+        self.queries
+    }
+    pub fn fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        use std::os::fd::AsFd;
+        self.wire.sock.as_fd()
+    }
+    pub fn is_broken(&self) -> bool {
+        matches!(self.phase, Phase::Broken(_))
+    }
+    /// True while a result set's rows are being read.
+    pub fn in_rows(&self) -> bool {
+        matches!(self.phase, Phase::Rows)
+    }
+    pub fn has_more_results(&self) -> bool {
+        matches!(self.phase, Phase::MoreResults)
+    }
+
+    /// Send COM_QUERY and read the reply's head (and column definitions).
+    pub fn query(&mut self, sql: &[u8], hook: &mut dyn Interrupt) -> Result<Reply> {
+        self.start_command(COM_QUERY, sql, hook)?;
+        self.queries += 1;
+        self.phase = Phase::Head;
+        self.read_reply(hook)
+    }
+
+    /// Read up to `max` rows (0 = all) of the current result set into `out`.
+    /// Returns true when the result set has ended.
+    pub fn read_rows(
+        &mut self,
+        max: usize,
+        out: &mut Vec<Bytes>,
+        hook: &mut dyn Interrupt,
+    ) -> Result<bool> {
+        if !matches!(self.phase, Phase::Rows) {
+            return Ok(true);
+        }
+        let mut n = 0;
+        while max == 0 || n < max {
+            match self.step(hook)? {
+                Step::Row(row) => {
+                    out.push(row);
+                    n += 1;
+                }
+                Step::End => return Ok(true),
+                Step::Reply(_) | Step::Continue => unreachable_phase()?,
+            }
+        }
+        Ok(false)
+    }
+
+    /// Move to the next result of a multi-statement. `None` when there is none.
+    pub fn next_result(&mut self, hook: &mut dyn Interrupt) -> Result<Option<Reply>> {
+        self.discard_rows(hook)?;
+        match self.phase {
+            Phase::MoreResults => {
+                self.phase = Phase::Head;
+                self.read_reply(hook).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Read and drop whatever the server still owes (rows, further results).
+    pub fn drain(&mut self, hook: &mut dyn Interrupt) -> Result<()> {
+        loop {
+            match self.phase {
+                Phase::Idle => return Ok(()),
+                Phase::Broken(_) => return self.ensure_usable(),
+                Phase::MoreResults => self.phase = Phase::Head,
+                _ => {
+                    // An ERR in a later result ends the statement; it is not news to
+                    // the caller who abandoned the results.
+                    if let Err(e) = self.step(hook) {
+                        if !e.is_server() {
+                            return Err(e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn ping(&mut self, hook: &mut dyn Interrupt) -> Result<()> {
+        self.simple(COM_PING, &[], hook)
+    }
+
+    pub fn init_db(&mut self, db: &[u8], hook: &mut dyn Interrupt) -> Result<()> {
+        self.simple(COM_INIT_DB, db, hook)
+    }
+
+    /// Say goodbye (COM_QUIT, best effort, short deadline) and close the socket.
+    pub fn quit(mut self) {
+        if matches!(self.phase, Phase::Idle) {
+            self.wire.framer.reset();
+            let deadline = Deadline::after(Some(std::time::Duration::from_millis(500)));
+            let _ = self
+                .wire
+                .write_packet(&[COM_QUIT], deadline, &mut NoInterrupt);
+        }
+    }
+
+    /// Close without a word to the server (fork children, broken sessions).
+    pub fn abandon(self) {}
+
+    /// A command whose reply is a single OK or ERR.
+    fn simple(&mut self, cmd: u8, arg: &[u8], hook: &mut dyn Interrupt) -> Result<()> {
+        self.start_command(cmd, arg, hook)?;
+        self.phase = Phase::Head;
+        match self.read_reply(hook)? {
+            Reply::Done => Ok(()),
+            Reply::ResultSet(_) => {
+                self.drain(hook)?;
+                Err(Error::client(
+                    cr::CR_MALFORMED_PACKET,
+                    "unexpected result set",
+                ))
+            }
+        }
+    }
+
+    fn ensure_usable(&self) -> Result<()> {
+        match &self.phase {
+            Phase::Broken(reason) => Err(Error::client(
+                cr::CR_SERVER_GONE_ERROR,
+                format!("Server has gone away ({reason})"),
+            )),
+            Phase::Idle => Ok(()),
+            _ => Err(Error::client(
+                cr::CR_COMMANDS_OUT_OF_SYNC,
+                "Commands out of sync; you can't run this command now",
+            )),
+        }
+    }
+
+    fn start_command(&mut self, cmd: u8, arg: &[u8], hook: &mut dyn Interrupt) -> Result<()> {
+        self.ensure_usable()?;
+        if self.wire.buffered() != 0 {
+            self.break_with("the server sent bytes nobody asked for");
+            return Err(Error::client(
+                cr::CR_MALFORMED_PACKET,
+                "unexpected bytes from the server",
+            ));
+        }
+        self.last = LastStatus::default();
+        self.wire.framer.reset();
+        let payload = command(cmd, arg);
+        match self.wire.write_packet(&payload, self.limit, hook) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.fail(e, "sending a command")),
+        }
+    }
+
+    /// Read packets until the reply head (and its columns) is complete.
+    fn read_reply(&mut self, hook: &mut dyn Interrupt) -> Result<Reply> {
+        loop {
+            match self.step(hook)? {
+                Step::Reply(reply) => return Ok(reply),
+                Step::Continue => {}
+                Step::Row(_) | Step::End => unreachable_phase()?,
+            }
+        }
+    }
+
+    fn discard_rows(&mut self, hook: &mut dyn Interrupt) -> Result<()> {
+        let mut sink = Vec::new();
+        while matches!(self.phase, Phase::Rows) {
+            sink.clear();
+            self.read_rows(1024, &mut sink, hook)?;
+        }
+        Ok(())
+    }
+
+    /// Read one packet and advance the phase. An interruption or timeout while
+    /// reading cancels the statement (if enabled) so the session stays usable.
+    fn step(&mut self, hook: &mut dyn Interrupt) -> Result<Step> {
+        let packet = match self.wire.read_packet(self.limit, hook) {
+            Ok(p) => p,
+            Err(WireError::Io(e @ (IoError::Interrupted | IoError::TimedOut)))
+                if self.options.cancel_on_interrupt =>
+            {
+                return Err(self.cancel_after(e));
+            }
+            Err(e) => return Err(self.fail(e, "reading the reply")),
+        };
+        match self.advance(&packet) {
+            Ok(step) => Ok(step),
+            Err(e) if e.is_server() => Err(e),
+            Err(e) => {
+                self.break_with(e.message());
+                Err(e)
+            }
+        }
+    }
+
+    fn advance(&mut self, packet: &Bytes) -> Result<Step> {
+        let caps = self.capabilities;
+        match std::mem::replace(&mut self.phase, Phase::Idle) {
+            Phase::Head => match classify_head(packet, caps)? {
+                QueryHead::Ok(ok) => {
+                    self.finish_ok(&ok);
+                    Ok(Step::Reply(Reply::Done))
+                }
+                QueryHead::Err(err) => Err(Error::server(&err)),
+                QueryHead::LocalInfile(_) => {
+                    // Refused until LOCAL INFILE support lands: an empty reply makes
+                    // the server answer with an error.
+                    self.phase = Phase::Head;
+                    if let Err(e) = self.wire.write_packet(&[], self.limit, &mut NoInterrupt) {
+                        return Err(self.fail(e, "refusing LOCAL INFILE"));
+                    }
+                    Ok(Step::Continue)
+                }
+                QueryHead::ResultSet { columns } => {
+                    let n = usize::try_from(columns).map_err(|_| malformed("column count"))?;
+                    self.last.field_count = n;
+                    self.phase = Phase::Columns {
+                        left: columns,
+                        columns: Vec::with_capacity(n.min(4096)),
+                    };
+                    self.continue_columns()
+                }
+            },
+            Phase::Columns { left, mut columns } => {
+                if left > 0 {
+                    columns.push(ColumnDefinition::decode(packet)?);
+                    self.phase = Phase::Columns {
+                        left: left - 1,
+                        columns,
+                    };
+                    return self.continue_columns();
+                }
+                // The EOF after the column definitions (no DEPRECATE_EOF).
+                let eof = EofPacket::decode(packet)?;
+                self.status = eof.status;
+                self.phase = Phase::Rows;
+                Ok(Step::Reply(Reply::ResultSet(columns)))
+            }
+            Phase::Rows => match classify_row(packet, caps)? {
+                RowEnd::Row => {
+                    self.phase = Phase::Rows;
+                    Ok(Step::Row(packet.clone()))
+                }
+                RowEnd::End {
+                    status,
+                    warnings,
+                    ok,
+                } => {
+                    self.status = status;
+                    self.last.warnings = warnings;
+                    if let Some(ok) = ok {
+                        self.last.info = ok.info;
+                    }
+                    self.phase = self.after_status();
+                    Ok(Step::End)
+                }
+                RowEnd::Err(err) => Err(Error::server(&err)),
+            },
+            other => {
+                self.phase = other;
+                unreachable_phase()
+            }
+        }
+    }
+
+    /// Columns are complete when none are left and (with DEPRECATE_EOF) no EOF follows.
+    fn continue_columns(&mut self) -> Result<Step> {
+        if let Phase::Columns { left: 0, columns } = &mut self.phase {
+            if self.capabilities & CLIENT_DEPRECATE_EOF != 0 {
+                let columns = std::mem::take(columns);
+                self.phase = Phase::Rows;
+                return Ok(Step::Reply(Reply::ResultSet(columns)));
+            }
+        }
+        Ok(Step::Continue)
+    }
+
+    fn finish_ok(&mut self, ok: &OkPacket) {
+        self.status = ok.status;
+        self.last.affected_rows = ok.affected_rows;
+        self.last.insert_id = ok.last_insert_id;
+        self.last.warnings = ok.warnings;
+        self.last.info = ok.info.clone();
+        self.last.field_count = 0;
+        self.phase = self.after_status();
+    }
+
+    fn after_status(&self) -> Phase {
+        if self.status & SERVER_MORE_RESULTS_EXISTS != 0 {
+            Phase::MoreResults
+        } else {
+            Phase::Idle
+        }
+    }
+
+    /// The wait was interrupted or timed out mid-statement: cancel the statement on
+    /// the server, drain what it still sends, and report the original cause. If the
+    /// cancel fails the session is closed instead.
+    fn cancel_after(&mut self, cause: IoError) -> Error {
+        let timed_out = matches!(cause, IoError::TimedOut);
+        match cancel::kill_query(&self.options, self.server.connection_id) {
+            Ok(()) => {
+                if let Err(e) = self.drain_until(cancel::drain_deadline()) {
+                    self.break_with(&format!("could not drain after cancel: {}", e.message()));
+                }
+            }
+            Err(e) => self.break_with(&format!(
+                "statement could not be cancelled: {}",
+                e.message()
+            )),
+        }
+        match (timed_out, self.is_broken()) {
+            (false, _) => Error::interrupted(),
+            (true, false) => Error::client(
+                cr::CR_SERVER_LOST,
+                "Read timed out; the statement was cancelled and the connection is still usable",
+            ),
+            (true, true) => Error::from_command_io(cause),
+        }
+    }
+
+    /// Drain with no interruptions and a hard deadline (the cancel path).
+    fn drain_until(&mut self, deadline: Deadline) -> Result<()> {
+        let saved = std::mem::replace(&mut self.limit, deadline);
+        let cancel_setting = std::mem::replace(&mut self.options.cancel_on_interrupt, false);
+        let result = self.drain(&mut NoInterrupt);
+        self.options.cancel_on_interrupt = cancel_setting;
+        self.limit = saved;
+        result
+    }
+
+    /// Limit the current statement to `deadline` (per-statement timeouts).
+    pub fn set_statement_deadline(&mut self, deadline: Deadline) {
+        self.limit = deadline;
+    }
+
+    /// An IO or framing failure: the session is gone.
+    fn fail(&mut self, e: WireError, doing: &str) -> Error {
+        let err = match e {
+            WireError::Io(IoError::Interrupted) => Error::interrupted(),
+            WireError::Io(e) => Error::from_command_io(e),
+            WireError::Proto(e) => Error::from(e),
+        };
+        let reason = if err.is_interrupted() {
+            format!("interrupted while {doing}")
+        } else {
+            format!("{} while {doing}", err.message())
+        };
+        self.break_with(&reason);
+        err
+    }
+
+    fn break_with(&mut self, reason: &str) {
+        log::debug!("session closed: {reason}");
+        self.wire.sock.shutdown();
+        self.phase = Phase::Broken(reason.to_string());
+    }
+}
+
+enum Step {
+    Reply(Reply),
+    Row(Bytes),
+    End,
+    Continue,
+}
+
+fn malformed(what: &'static str) -> Error {
+    Error::from(crate::proto::ProtoError::Malformed(what))
+}
+
+fn unreachable_phase<T>() -> Result<T> {
+    Err(Error::client(
+        cr::CR_COMMANDS_OUT_OF_SYNC,
+        "Commands out of sync; you can't run this command now",
+    ))
+}

@@ -1,0 +1,103 @@
+//! Whole packets over a socket: the framer, the buffers and the per-step deadlines.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::io::{Deadline, Interrupt, IoError, IoStats, Socket};
+use crate::proto::{Framer, ProtoError};
+
+/// Bytes asked of the kernel per read when no big packet is pending.
+const READ_CHUNK: usize = 64 * 1024;
+
+#[derive(Debug)]
+pub enum WireError {
+    Io(IoError),
+    Proto(ProtoError),
+}
+
+impl From<IoError> for WireError {
+    fn from(e: IoError) -> Self {
+        WireError::Io(e)
+    }
+}
+impl From<ProtoError> for WireError {
+    fn from(e: ProtoError) -> Self {
+        WireError::Proto(e)
+    }
+}
+
+pub struct Wire {
+    pub sock: Socket,
+    pub framer: Framer,
+    inbuf: BytesMut,
+    outbuf: Vec<u8>,
+    pub read_timeout: Option<Duration>,
+    pub write_timeout: Option<Duration>,
+}
+
+impl Wire {
+    pub fn new(sock: Socket, max_packet: usize) -> Wire {
+        Wire {
+            sock,
+            framer: Framer::new(max_packet),
+            inbuf: BytesMut::with_capacity(READ_CHUNK),
+            outbuf: Vec::new(),
+            read_timeout: None,
+            write_timeout: None,
+        }
+    }
+
+    /// The next whole packet. Each read syscall that has to wait gets a fresh
+    /// deadline of `read_timeout` (an inactivity limit, as libmysqlclient's), fixed
+    /// for the whole wait however many signals arrive; `limit` caps it further.
+    pub fn read_packet(
+        &mut self,
+        limit: Deadline,
+        hook: &mut dyn Interrupt,
+    ) -> Result<Bytes, WireError> {
+        loop {
+            if let Some(packet) = self.framer.decode(&mut self.inbuf)? {
+                return Ok(packet);
+            }
+            let want = self
+                .framer
+                .wanted(&self.inbuf)
+                .saturating_sub(self.inbuf.len());
+            let room = want.clamp(READ_CHUNK, 16 * READ_CHUNK);
+            let start = self.inbuf.len();
+            self.inbuf.resize(start + room, 0);
+            let deadline = Deadline::after(self.read_timeout).min(limit);
+            let got = self.sock.read(&mut self.inbuf[start..], deadline, hook);
+            self.inbuf.truncate(start + *got.as_ref().unwrap_or(&0));
+            got?;
+        }
+    }
+
+    /// Send one logical packet (split at 16 MiB as needed) with the next sequence id.
+    pub fn write_packet(
+        &mut self,
+        payload: &[u8],
+        limit: Deadline,
+        hook: &mut dyn Interrupt,
+    ) -> Result<(), WireError> {
+        self.outbuf.clear();
+        self.framer.encode(payload, &mut self.outbuf);
+        let deadline = Deadline::after(self.write_timeout).min(limit);
+        let result = self.sock.write_all(&self.outbuf, deadline, hook);
+        if self.outbuf.capacity() > 4 * READ_CHUNK {
+            // Do not keep a 16 MiB statement's buffer alive for the connection's life.
+            self.outbuf = Vec::new();
+        }
+        Ok(result?)
+    }
+
+    /// Unread bytes already received (a well-behaved server leaves none between commands).
+    pub fn buffered(&self) -> usize {
+        self.inbuf.len()
+    }
+
+    pub fn stats(&self) -> IoStats {
+        self.sock.stats()
+    }
+}

@@ -1,0 +1,456 @@
+//! `_native.Connection`: one session, used from Python with the GIL released
+//! around every blocking step.
+
+use std::ffi::CString;
+use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::time::Duration;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+use super::convert::{self, Encoding};
+use super::errors::{named, raise, to_pyerr};
+use super::hook::PyHook;
+use super::result::{Result as PyResultSet, Rows};
+use crate::client::{Conn, Options, Reply};
+use crate::consts::charset;
+use crate::error::{cr, Error};
+use crate::io::{Endpoint, IoStats};
+use crate::proto::packets::ColumnDefinition;
+
+/// Debian's (and MariaDB's) default server socket; MYSQL_UNIX_PORT overrides it.
+const DEFAULT_SOCKET: &str = "/run/mysqld/mysqld.sock";
+
+struct Slot {
+    conn: Option<Conn>,
+    /// Columns of a result head not yet taken by store_result/use_result.
+    pending: Option<Vec<ColumnDefinition>>,
+    /// Counters of sessions already closed, so stats() survives close().
+    closed_stats: IoStats,
+    closed_queries: u64,
+}
+
+#[pyclass(module = "unshaken._native", name = "Connection", frozen)]
+pub struct Connection {
+    slot: Mutex<Slot>,
+    /// The process that opened the session; other processes must not speak on it.
+    pid: u32,
+    conv: Option<Py<PyDict>>,
+    use_unicode: bool,
+    charset: String,
+    encoding_name: &'static str,
+    host_info: String,
+}
+
+fn seconds(v: Option<f64>) -> PyResult<Option<Duration>> {
+    match v {
+        None => Ok(None),
+        Some(s) if s.is_finite() && s >= 0.0 => {
+            Ok(Some(Duration::from_secs_f64(s)).filter(|d| !d.is_zero()))
+        }
+        Some(s) => Err(PyValueError::new_err(format!(
+            "timeout must be a non-negative number, not {s}"
+        ))),
+    }
+}
+
+fn endpoint(host: Option<String>, port: u16, unix_socket: Option<String>) -> Endpoint {
+    match (host, unix_socket) {
+        (_, Some(path)) if !path.is_empty() => Endpoint::Unix(path.into()),
+        (None, _) => default_socket(),
+        (Some(h), _) if h.is_empty() || h == "localhost" => default_socket(),
+        (Some(host), _) => Endpoint::Tcp { host, port },
+    }
+}
+
+fn default_socket() -> Endpoint {
+    let path = std::env::var("MYSQL_UNIX_PORT").unwrap_or_else(|_| DEFAULT_SOCKET.into());
+    Endpoint::Unix(path.into())
+}
+
+impl Connection {
+    /// Lock the session for one call; a second thread gets ProgrammingError (2014).
+    fn lock(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, Slot>> {
+        if std::process::id() != self.pid {
+            return Err(named(
+                py,
+                "InterfaceError",
+                0,
+                "connection belongs to another process (it was opened before a fork)",
+            ));
+        }
+        match self.slot.try_lock() {
+            Ok(g) => Ok(g),
+            Err(TryLockError::WouldBlock) => Err(raise(
+                py,
+                cr::CR_COMMANDS_OUT_OF_SYNC,
+                "Commands out of sync: this connection is in use by another thread",
+            )),
+            Err(TryLockError::Poisoned(p)) => Ok(p.into_inner()),
+        }
+    }
+
+    /// Run `f` on the open session with the GIL released.
+    fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut Conn, &mut Slot, &mut PyHook) -> Result<T, Error> + Send,
+    ) -> PyResult<T> {
+        let mut guard = self.lock(py)?;
+        let slot = &mut *guard;
+        let Some(mut conn) = slot.conn.take() else {
+            return Err(named(py, "InterfaceError", 0, ""));
+        };
+        let mut hook = PyHook::default();
+        let result = py.detach(|| f(&mut conn, slot, &mut hook));
+        slot.conn = Some(conn);
+        result.map_err(|e| to_pyerr(py, e, &mut hook))
+    }
+
+    pub(super) fn text_encoding(&self) -> Encoding {
+        match self.encoding_name {
+            "utf-8" => Encoding::Utf8,
+            other => Encoding::Other(CString::new(other).unwrap_or_default()),
+        }
+    }
+
+    fn make_result(
+        &self,
+        py: Python<'_>,
+        columns: Vec<ColumnDefinition>,
+        rows: Rows,
+    ) -> PyResult<PyResultSet> {
+        let decoders = convert::plan(
+            py,
+            self.conv.as_ref().map(|c| c.bind(py)),
+            &columns,
+            self.use_unicode,
+        )?;
+        Ok(PyResultSet::new(
+            columns,
+            decoders,
+            self.text_encoding(),
+            rows,
+        ))
+    }
+
+    /// Read up to `max` rows (0 = all) of the current result set (use_result path).
+    pub(super) fn read_rows(
+        &self,
+        py: Python<'_>,
+        max: usize,
+    ) -> PyResult<(Vec<bytes::Bytes>, bool)> {
+        self.run(py, |conn, _, hook| {
+            let mut rows = Vec::new();
+            let done = conn.read_rows(max, &mut rows, hook)?;
+            Ok((rows, done))
+        })
+    }
+}
+
+#[pymethods]
+impl Connection {
+    #[new]
+    #[pyo3(signature = (*, host=None, port=3306, unix_socket=None, user=None, password=None, database=None,
+        charset="utf8mb4".to_string(), collation=None, connect_timeout=None, read_timeout=None,
+        write_timeout=None, client_flag=0, conv=None, use_unicode=true, program_name=None,
+        cancel_on_interrupt=true))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        host: Option<String>,
+        port: u16,
+        unix_socket: Option<String>,
+        user: Option<Vec<u8>>,
+        password: Option<Vec<u8>>,
+        database: Option<Vec<u8>>,
+        charset: String,
+        collation: Option<String>,
+        connect_timeout: Option<f64>,
+        read_timeout: Option<f64>,
+        write_timeout: Option<f64>,
+        client_flag: u32,
+        conv: Option<Bound<'_, PyDict>>,
+        use_unicode: bool,
+        program_name: Option<String>,
+        cancel_on_interrupt: bool,
+    ) -> PyResult<Self> {
+        let _ = collation; // set by the Python layer with SET NAMES after connecting
+        let collation_id = charset::default_collation(&charset).ok_or_else(|| {
+            raise(
+                py,
+                2019,
+                &format!("Can't initialize character set {charset}"),
+            )
+        })?;
+        let encoding_name = charset::python_encoding(&charset).unwrap_or("utf-8");
+        let endpoint = endpoint(host, port, unix_socket);
+        let host_info = match &endpoint {
+            Endpoint::Tcp { host, .. } => format!("{host} via TCP/IP"),
+            Endpoint::Unix(_) => "Localhost via UNIX socket".to_string(),
+        };
+        let mut attrs = vec![
+            ("_client_name".to_string(), "unshaken".to_string()),
+            (
+                "_client_version".to_string(),
+                env!("CARGO_PKG_VERSION").to_string(),
+            ),
+            ("_pid".to_string(), std::process::id().to_string()),
+        ];
+        if let Some(name) = program_name {
+            attrs.push(("program_name".to_string(), name));
+        }
+        let options = Options {
+            endpoint,
+            user: user.unwrap_or_default(),
+            password: password.unwrap_or_default(),
+            database: database.filter(|d| !d.is_empty()),
+            // Collations above 255 don't fit the handshake byte: connect with utf8mb4
+            // and let the Python layer SET NAMES.
+            collation: if collation_id < 256 {
+                collation_id
+            } else {
+                charset::UTF8MB4_GENERAL_CI
+            },
+            connect_timeout: seconds(connect_timeout)?,
+            read_timeout: seconds(read_timeout)?,
+            write_timeout: seconds(write_timeout)?,
+            client_flag,
+            connect_attrs: attrs,
+            cancel_on_interrupt,
+            ..Options::default()
+        };
+        let mut hook = PyHook::default();
+        let conn = py
+            .detach(|| Conn::connect(&options, &mut hook))
+            .map_err(|e| to_pyerr(py, e, &mut hook))?;
+        Ok(Connection {
+            slot: Mutex::new(Slot {
+                conn: Some(conn),
+                pending: None,
+                closed_stats: IoStats::default(),
+                closed_queries: 0,
+            }),
+            pid: std::process::id(),
+            conv: conv.map(Bound::unbind),
+            use_unicode,
+            charset,
+            encoding_name,
+            host_info,
+        })
+    }
+
+    fn query(&self, py: Python<'_>, sql: &[u8]) -> PyResult<()> {
+        let sql = sql.to_vec();
+        let pending = self.run(py, move |conn, slot, hook| {
+            slot.pending = None;
+            // Whatever the previous statement left unread is dropped first.
+            conn.drain(hook)?;
+            match conn.query(&sql, hook)? {
+                Reply::ResultSet(cols) => Ok(Some(cols)),
+                Reply::Done => Ok(None),
+            }
+        })?;
+        self.lock(py)?.pending = pending;
+        Ok(())
+    }
+
+    fn store_result(&self, py: Python<'_>) -> PyResult<Option<PyResultSet>> {
+        let Some(columns) = self.lock(py)?.pending.take() else {
+            return Ok(None);
+        };
+        let rows = self.run(py, |conn, _, hook| {
+            let mut rows = Vec::new();
+            conn.read_rows(0, &mut rows, hook)?;
+            Ok(rows)
+        })?;
+        self.make_result(py, columns, Rows::Stored(rows)).map(Some)
+    }
+
+    fn use_result(slf: Bound<'_, Self>) -> PyResult<Option<PyResultSet>> {
+        let py = slf.py();
+        let this = slf.get();
+        let Some(columns) = this.lock(py)?.pending.take() else {
+            return Ok(None);
+        };
+        this.make_result(py, columns, Rows::Streaming(slf.clone().unbind()))
+            .map(Some)
+    }
+
+    fn next_result(&self, py: Python<'_>) -> PyResult<i32> {
+        let next = self.run(py, |conn, slot, hook| {
+            slot.pending = None;
+            conn.next_result(hook)
+        })?;
+        match next {
+            None => Ok(-1),
+            Some(Reply::Done) => Ok(0),
+            Some(Reply::ResultSet(cols)) => {
+                self.lock(py)?.pending = Some(cols);
+                Ok(0)
+            }
+        }
+    }
+
+    fn more_results(&self, py: Python<'_>) -> PyResult<bool> {
+        self.run(py, |conn, _, _| Ok(conn.has_more_results()))
+    }
+
+    fn ping(&self, py: Python<'_>) -> PyResult<()> {
+        self.run(py, |conn, _, hook| conn.ping(hook))
+    }
+
+    fn select_db(&self, py: Python<'_>, db: &[u8]) -> PyResult<()> {
+        let db = db.to_vec();
+        self.run(py, move |conn, _, hook| conn.init_db(&db, hook))
+    }
+
+    fn autocommit(&self, py: Python<'_>, on: bool) -> PyResult<()> {
+        let sql: &'static [u8] = if on {
+            b"SET autocommit=1"
+        } else {
+            b"SET autocommit=0"
+        };
+        self.run(py, move |conn, _, hook| conn.query(sql, hook).map(|_| ()))
+    }
+
+    fn get_autocommit(&self, py: Python<'_>) -> PyResult<bool> {
+        use crate::consts::status::SERVER_STATUS_AUTOCOMMIT;
+        self.run(py, |conn, _, _| {
+            Ok(conn.status() & SERVER_STATUS_AUTOCOMMIT != 0)
+        })
+    }
+
+    /// Idempotent. In a forked child only the file descriptor is closed: the
+    /// parent's session must survive.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let mut slot = match self.slot.try_lock() {
+            Ok(g) => g,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                return Err(raise(
+                    py,
+                    cr::CR_COMMANDS_OUT_OF_SYNC,
+                    "connection is in use by another thread",
+                ))
+            }
+        };
+        if let Some(conn) = slot.conn.take() {
+            let stats = conn.io_stats();
+            slot.closed_stats = add_stats(slot.closed_stats, stats);
+            slot.closed_queries += conn.queries();
+            slot.pending = None;
+            if std::process::id() == self.pid {
+                py.detach(|| conn.quit());
+            } else {
+                conn.abandon();
+            }
+        }
+        Ok(())
+    }
+
+    fn escape_string<'py>(&self, py: Python<'py>, s: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+        let nbe = self.run(py, |conn, _, _| Ok(conn.no_backslash_escapes()))?;
+        Ok(escape_bytes(py, s, nbe))
+    }
+
+    fn affected_rows(&self, py: Python<'_>) -> PyResult<u64> {
+        self.run(py, |conn, _, _| Ok(conn.last().affected_rows))
+    }
+    fn insert_id(&self, py: Python<'_>) -> PyResult<u64> {
+        self.run(py, |conn, _, _| Ok(conn.last().insert_id))
+    }
+    fn warning_count(&self, py: Python<'_>) -> PyResult<u16> {
+        self.run(py, |conn, _, _| Ok(conn.last().warnings))
+    }
+    fn info(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        let info = self.run(py, |conn, _, _| Ok(conn.last().info.clone()))?;
+        Ok((!info.is_empty()).then(|| String::from_utf8_lossy(&info).into_owned()))
+    }
+    fn field_count(&self, py: Python<'_>) -> PyResult<usize> {
+        self.run(py, |conn, _, _| Ok(conn.last().field_count))
+    }
+    fn server_status(&self, py: Python<'_>) -> PyResult<u16> {
+        self.run(py, |conn, _, _| Ok(conn.status()))
+    }
+    fn thread_id(&self, py: Python<'_>) -> PyResult<u32> {
+        self.run(py, |conn, _, _| Ok(conn.server().connection_id))
+    }
+    fn get_server_info(&self, py: Python<'_>) -> PyResult<String> {
+        self.run(py, |conn, _, _| Ok(conn.server().version.clone()))
+    }
+    fn get_host_info(&self, py: Python<'_>) -> PyResult<String> {
+        self.run(py, |_, _, _| Ok(()))?;
+        Ok(self.host_info.clone())
+    }
+    fn get_proto_info(&self, py: Python<'_>) -> PyResult<u8> {
+        self.run(py, |conn, _, _| Ok(conn.server().protocol_version))
+    }
+    fn character_set_name(&self) -> String {
+        self.charset.clone()
+    }
+    fn encoding(&self) -> &'static str {
+        self.encoding_name
+    }
+    fn fileno(&self, py: Python<'_>) -> PyResult<i32> {
+        use std::os::fd::AsRawFd;
+        self.run(py, |conn, _, _| Ok(conn.fd().as_raw_fd()))
+    }
+    #[getter]
+    fn open(&self) -> bool {
+        self.slot
+            .try_lock()
+            .map_or(true, |s| s.conn.as_ref().is_some_and(|c| !c.is_broken()))
+    }
+
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let slot = self.lock(py)?;
+        let (io, queries) = match &slot.conn {
+            Some(c) => (
+                add_stats(slot.closed_stats, c.io_stats()),
+                slot.closed_queries + c.queries(),
+            ),
+            None => (slot.closed_stats, slot.closed_queries),
+        };
+        let d = PyDict::new(py);
+        d.set_item("interrupted_retries", io.interrupted_retries)?;
+        d.set_item("bytes_in", io.bytes_in)?;
+        d.set_item("bytes_out", io.bytes_out)?;
+        d.set_item("queries", queries)?;
+        Ok(d)
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let slot = self.slot.get_mut().unwrap_or_else(|p| p.into_inner());
+        if let Some(conn) = slot.conn.take() {
+            if std::process::id() == self.pid {
+                conn.quit();
+            } else {
+                conn.abandon();
+            }
+        }
+    }
+}
+
+fn add_stats(a: IoStats, b: IoStats) -> IoStats {
+    IoStats {
+        interrupted_retries: a.interrupted_retries + b.interrupted_retries,
+        bytes_in: a.bytes_in + b.bytes_in,
+        bytes_out: a.bytes_out + b.bytes_out,
+    }
+}
+
+fn escape_bytes<'py>(py: Python<'py>, s: &[u8], no_backslash_escapes: bool) -> Bound<'py, PyBytes> {
+    let mut out = Vec::with_capacity(s.len() + s.len() / 8 + 2);
+    crate::proto::escape::escape_into(s, no_backslash_escapes, &mut out);
+    PyBytes::new(py, &out)
+}
+
+/// Backslash-style escaping without a connection (MySQLdb's module-level escape_string).
+#[pyfunction]
+pub fn escape_string<'py>(py: Python<'py>, s: &[u8]) -> Bound<'py, PyBytes> {
+    escape_bytes(py, s, false)
+}

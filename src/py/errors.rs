@@ -1,0 +1,54 @@
+//! The one place where core errors become Python exceptions.
+
+use pyo3::exceptions::PyKeyboardInterrupt;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyAny;
+
+use super::hook::PyHook;
+use crate::error::Error;
+
+static ERROR_CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// mysqlclient's errno -> class table lives in `unshaken._exceptions.error_class`
+/// (data in one place); this calls it and builds `cls(errno, message)`.
+pub fn to_pyerr(py: Python<'_>, err: Error, hook: &mut PyHook) -> PyErr {
+    if err.is_interrupted() {
+        // The exception a signal handler raised reaches the caller unchanged.
+        return hook
+            .take()
+            .unwrap_or_else(|| PyKeyboardInterrupt::new_err("interrupted"));
+    }
+    raise(py, err.code(), err.message())
+}
+
+pub fn raise(py: Python<'_>, code: u16, message: &str) -> PyErr {
+    match error_class(py, code) {
+        Ok(cls) => match cls.call1((code, message)) {
+            Ok(exc) => PyErr::from_value(exc),
+            Err(e) => e,
+        },
+        Err(e) => e,
+    }
+}
+
+/// An exception class by name from `unshaken._exceptions` (InterfaceError, ...).
+pub fn named(py: Python<'_>, class: &str, code: u16, message: &str) -> PyErr {
+    match py
+        .import("unshaken._exceptions")
+        .and_then(|m| m.getattr(class))
+        .and_then(|cls| cls.call1((code, message)))
+    {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(e) => e,
+    }
+}
+
+fn error_class<'py>(py: Python<'py>, code: u16) -> PyResult<Bound<'py, PyAny>> {
+    let f = ERROR_CLASS.get_or_try_init(py, || {
+        py.import("unshaken._exceptions")?
+            .getattr("error_class")
+            .map(Bound::unbind)
+    })?;
+    f.bind(py).call1((code,))
+}
