@@ -288,3 +288,59 @@ fn start_connect(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::NoInterrupt;
+    use std::net::TcpListener;
+
+    fn closed_port_addr() -> SocketAddr {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("local_addr")
+        // `l` drops here: nothing listens on that port any more.
+    }
+
+    #[test]
+    fn every_address_is_tried_until_one_connects() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let good = listener.local_addr().expect("local_addr");
+        let addrs = [closed_port_addr(), closed_port_addr(), good];
+        let mut stats = IoStats::default();
+        let fd = connect_any(&addrs, Deadline::NEVER, &mut NoInterrupt, &mut stats);
+        let fd = fd.expect("third address connects");
+        let peer: SockaddrStorage = socket::getpeername(fd.as_raw_fd()).expect("peer");
+        assert_eq!(peer.as_sockaddr_in().map(|a| a.port()), Some(good.port()));
+    }
+
+    #[test]
+    fn the_last_error_is_returned_when_all_fail() {
+        let addrs = [closed_port_addr(), closed_port_addr()];
+        let mut stats = IoStats::default();
+        let r = connect_any(&addrs, Deadline::NEVER, &mut NoInterrupt, &mut stats);
+        assert!(
+            matches!(
+                r,
+                Err(IoError::Os {
+                    op: "connect",
+                    errno: Errno::ECONNREFUSED
+                })
+            ),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn an_expired_deadline_stops_before_any_attempt() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addrs = [listener.local_addr().expect("local_addr")];
+        let mut stats = IoStats::default();
+        let r = connect_any(
+            &addrs,
+            Deadline::at(std::time::Instant::now()),
+            &mut NoInterrupt,
+            &mut stats,
+        );
+        assert!(matches!(r, Err(IoError::TimedOut)), "{r:?}");
+    }
+}
