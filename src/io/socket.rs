@@ -1,7 +1,20 @@
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::path::PathBuf;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use super::{Deadline, Interrupt, IoError, IoStats};
+use nix::errno::Errno;
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use nix::sys::socket::{
+    self, getsockopt, setsockopt, sockopt, AddressFamily, MsgFlags, SockFlag, SockType,
+    SockaddrLike, SockaddrStorage, UnixAddr,
+};
+
+use super::poll::{interrupted, pause};
+use super::{wait, Deadline, Direction, Interrupt, IoError, IoStats};
+
+/// How long to back off before retrying an AF_UNIX connect whose listener backlog is full.
+const UNIX_BACKLOG_RETRY: Duration = Duration::from_millis(5);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Endpoint {
@@ -14,9 +27,14 @@ pub enum Endpoint {
 }
 
 /// A connected, non-blocking stream socket (TCP_NODELAY on TCP).
+///
+/// Dropping it only closes the fd: no shutdown(), so a forked child that drops its
+/// copy does not tear down the parent's connection.
+#[derive(Debug)]
 pub struct Socket {
     fd: OwnedFd,
     stats: IoStats,
+    unix: bool,
 }
 
 impl Socket {
@@ -28,12 +46,31 @@ impl Socket {
         deadline: Deadline,
         hook: &mut dyn Interrupt,
     ) -> Result<Socket, IoError> {
-        todo!()
+        let mut stats = IoStats::default();
+        let (fd, unix) = match endpoint {
+            Endpoint::Tcp { host, port } => {
+                let addrs = resolve(host, *port)?;
+                (connect_any(&addrs, deadline, hook, &mut stats)?, false)
+            }
+            Endpoint::Unix(path) => (connect_unix(path, deadline, hook, &mut stats)?, true),
+        };
+        Ok(Socket { fd, stats, unix })
     }
 
     /// Wrap an already connected fd (tests: socketpairs). Sets O_NONBLOCK.
     pub fn from_fd(fd: OwnedFd) -> Result<Socket, IoError> {
-        todo!()
+        let os = |op| move |errno| IoError::Os { op, errno };
+        let flags = fcntl(fd.as_fd(), FcntlArg::F_GETFL).map_err(os("fcntl"))?;
+        let flags = OFlag::from_bits_retain(flags) | OFlag::O_NONBLOCK;
+        fcntl(fd.as_fd(), FcntlArg::F_SETFL(flags)).map_err(os("fcntl"))?;
+        let local: SockaddrStorage =
+            socket::getsockname(fd.as_raw_fd()).map_err(os("getsockname"))?;
+        let unix = local.family() == Some(AddressFamily::Unix);
+        Ok(Socket {
+            fd,
+            stats: IoStats::default(),
+            unix,
+        })
     }
 
     /// Read at least one byte into `buf` (returns the count), waiting as needed.
@@ -44,7 +81,22 @@ impl Socket {
         deadline: Deadline,
         hook: &mut dyn Interrupt,
     ) -> Result<usize, IoError> {
-        todo!()
+        // recv() into an empty buffer returns 0, which would look like EOF.
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            match socket::recv(self.fd.as_raw_fd(), buf, MsgFlags::empty()) {
+                Ok(0) => return Err(IoError::Eof),
+                Ok(n) => {
+                    self.stats.bytes_in += n as u64;
+                    return Ok(n);
+                }
+                Err(Errno::EAGAIN) => self.wait(Direction::Read, deadline, hook)?,
+                Err(Errno::EINTR) => interrupted("read", hook, &mut self.stats)?,
+                Err(errno) => return Err(IoError::Os { op: "read", errno }),
+            }
+        }
     }
 
     /// Write all of `buf`, looping over partial writes, with MSG_NOSIGNAL.
@@ -54,7 +106,44 @@ impl Socket {
         deadline: Deadline,
         hook: &mut dyn Interrupt,
     ) -> Result<(), IoError> {
-        todo!()
+        let mut rest = buf;
+        while !rest.is_empty() {
+            // MSG_NOSIGNAL: a closed peer gives EPIPE, not a process-killing SIGPIPE.
+            match socket::send(self.fd.as_raw_fd(), rest, MsgFlags::MSG_NOSIGNAL) {
+                // A stream socket never accepts 0 of a non-empty buffer; don't spin on it.
+                Ok(0) => {
+                    return Err(IoError::Os {
+                        op: "write",
+                        errno: Errno::EIO,
+                    })
+                }
+                Ok(n) => {
+                    self.stats.bytes_out += n as u64;
+                    rest = rest.get(n..).unwrap_or_default();
+                }
+                Err(Errno::EAGAIN) => self.wait(Direction::Write, deadline, hook)?,
+                Err(Errno::EINTR) => interrupted("write", hook, &mut self.stats)?,
+                Err(errno) => return Err(IoError::Os { op: "write", errno }),
+            }
+        }
+        Ok(())
+    }
+
+    /// Block until the socket is ready for `dir` (see [`wait`]), counting into this
+    /// socket's stats.
+    pub fn wait(
+        &mut self,
+        dir: Direction,
+        deadline: Deadline,
+        hook: &mut dyn Interrupt,
+    ) -> Result<(), IoError> {
+        wait(self.fd.as_fd(), dir, deadline, hook, &mut self.stats)
+    }
+
+    /// Shut down both directions, best effort: wakes any thread blocked on this
+    /// socket and tells the peer we are gone. Errors (e.g. ENOTCONN) are ignored.
+    pub fn shutdown(&self) {
+        let _ = socket::shutdown(self.fd.as_raw_fd(), socket::Shutdown::Both);
     }
 
     pub fn stats(&self) -> IoStats {
@@ -62,7 +151,7 @@ impl Socket {
     }
 
     pub fn is_unix(&self) -> bool {
-        todo!()
+        self.unix
     }
 
     /// Best-effort shutdown(SHUT_RDWR); wakes any thread blocked on this socket.
@@ -74,5 +163,189 @@ impl Socket {
 impl AsFd for Socket {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
+    }
+}
+
+fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, IoError> {
+    let failed = |reason: String| IoError::Resolve {
+        host: host.to_owned(),
+        reason,
+    };
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| failed(e.to_string()))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(failed("no addresses".to_owned()));
+    }
+    Ok(addrs)
+}
+
+/// Try every address in order. A stop from the hook or an expired deadline ends
+/// the attempt at once; any other failure moves on to the next address.
+fn connect_any(
+    addrs: &[SocketAddr],
+    deadline: Deadline,
+    hook: &mut dyn Interrupt,
+    stats: &mut IoStats,
+) -> Result<OwnedFd, IoError> {
+    let mut last = IoError::TimedOut;
+    for addr in addrs {
+        if deadline.expired() {
+            return Err(IoError::TimedOut);
+        }
+        match connect_tcp(addr, deadline, hook, stats) {
+            Ok(fd) => return Ok(fd),
+            Err(e @ (IoError::Interrupted | IoError::TimedOut)) => return Err(e),
+            Err(e) => {
+                log::debug!("connect to {addr} failed: {e}");
+                last = e;
+            }
+        }
+    }
+    Err(last)
+}
+
+fn connect_tcp(
+    addr: &SocketAddr,
+    deadline: Deadline,
+    hook: &mut dyn Interrupt,
+    stats: &mut IoStats,
+) -> Result<OwnedFd, IoError> {
+    let family = match addr {
+        SocketAddr::V4(_) => AddressFamily::Inet,
+        SocketAddr::V6(_) => AddressFamily::Inet6,
+    };
+    let fd = new_socket(family)?;
+    // Small request packets must not sit in Nagle's buffer; keepalive finds dead peers.
+    let os = |errno| IoError::Os {
+        op: "setsockopt",
+        errno,
+    };
+    setsockopt(&fd, sockopt::TcpNoDelay, &true).map_err(os)?;
+    setsockopt(&fd, sockopt::KeepAlive, &true).map_err(os)?;
+    start_connect(fd, &SockaddrStorage::from(*addr), deadline, hook, stats)
+}
+
+/// AF_UNIX connect. A full listen backlog gives EAGAIN (not EINPROGRESS) and the fd
+/// cannot be waited on, so back off briefly and retry with a fresh fd.
+fn connect_unix(
+    path: &Path,
+    deadline: Deadline,
+    hook: &mut dyn Interrupt,
+    stats: &mut IoStats,
+) -> Result<OwnedFd, IoError> {
+    let addr = UnixAddr::new(path).map_err(|errno| IoError::Os {
+        op: "connect",
+        errno,
+    })?;
+    loop {
+        let fd = new_socket(AddressFamily::Unix)?;
+        match start_connect(fd, &addr, deadline, hook, stats) {
+            Err(IoError::Os {
+                errno: Errno::EAGAIN,
+                ..
+            }) => pause(UNIX_BACKLOG_RETRY, deadline, hook, stats)?,
+            other => return other,
+        }
+    }
+}
+
+fn new_socket(family: AddressFamily) -> Result<OwnedFd, IoError> {
+    let flags = SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC;
+    socket::socket(family, SockType::Stream, flags, None).map_err(|errno| IoError::Os {
+        op: "socket",
+        errno,
+    })
+}
+
+/// One connect() on a fresh non-blocking fd, then wait for the outcome.
+fn start_connect(
+    fd: OwnedFd,
+    addr: &dyn SockaddrLike,
+    deadline: Deadline,
+    hook: &mut dyn Interrupt,
+    stats: &mut IoStats,
+) -> Result<OwnedFd, IoError> {
+    match socket::connect(fd.as_raw_fd(), addr) {
+        Ok(()) => return Ok(fd),
+        Err(Errno::EINPROGRESS) => {}
+        // An interrupted connect keeps going asynchronously; calling connect()
+        // again would fail with EALREADY, so wait for it like EINPROGRESS.
+        Err(Errno::EINTR) => interrupted("connect", hook, stats)?,
+        Err(errno) => {
+            return Err(IoError::Os {
+                op: "connect",
+                errno,
+            })
+        }
+    }
+    wait(fd.as_fd(), Direction::Write, deadline, hook, stats)?;
+    match getsockopt(&fd, sockopt::SocketError) {
+        Ok(0) => Ok(fd),
+        Ok(code) => Err(IoError::Os {
+            op: "connect",
+            errno: Errno::from_raw(code),
+        }),
+        Err(errno) => Err(IoError::Os {
+            op: "getsockopt",
+            errno,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::NoInterrupt;
+    use std::net::TcpListener;
+
+    fn closed_port_addr() -> SocketAddr {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("local_addr")
+        // `l` drops here: nothing listens on that port any more.
+    }
+
+    #[test]
+    fn every_address_is_tried_until_one_connects() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let good = listener.local_addr().expect("local_addr");
+        let addrs = [closed_port_addr(), closed_port_addr(), good];
+        let mut stats = IoStats::default();
+        let fd = connect_any(&addrs, Deadline::NEVER, &mut NoInterrupt, &mut stats);
+        let fd = fd.expect("third address connects");
+        let peer: SockaddrStorage = socket::getpeername(fd.as_raw_fd()).expect("peer");
+        assert_eq!(peer.as_sockaddr_in().map(|a| a.port()), Some(good.port()));
+    }
+
+    #[test]
+    fn the_last_error_is_returned_when_all_fail() {
+        let addrs = [closed_port_addr(), closed_port_addr()];
+        let mut stats = IoStats::default();
+        let r = connect_any(&addrs, Deadline::NEVER, &mut NoInterrupt, &mut stats);
+        assert!(
+            matches!(
+                r,
+                Err(IoError::Os {
+                    op: "connect",
+                    errno: Errno::ECONNREFUSED
+                })
+            ),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn an_expired_deadline_stops_before_any_attempt() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addrs = [listener.local_addr().expect("local_addr")];
+        let mut stats = IoStats::default();
+        let r = connect_any(
+            &addrs,
+            Deadline::at(std::time::Instant::now()),
+            &mut NoInterrupt,
+            &mut stats,
+        );
+        assert!(matches!(r, Err(IoError::TimedOut)), "{r:?}");
     }
 }

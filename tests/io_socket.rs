@@ -1,0 +1,475 @@
+//! io::Socket on socketpairs and loopback: data integrity, EOF, deadlines, the hook,
+//! and connect over TCP (IPv4/IPv6) and Unix sockets.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::PathBuf;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use nix::sys::socket::{getsockopt, sockopt};
+use unshaken::io::{Deadline, Endpoint, Interrupt, IoError, NoInterrupt, Socket, Stop};
+
+const MIB: usize = 1 << 20;
+
+fn ms(m: u64) -> Duration {
+    Duration::from_millis(m)
+}
+
+fn deadline_ms(m: u64) -> Deadline {
+    Deadline::after(Some(ms(m)))
+}
+
+/// Our end as an io::Socket, the peer as a plain blocking std stream.
+fn pair() -> (Socket, UnixStream) {
+    let (ours, peer) = UnixStream::pair().expect("socketpair");
+    let sock = Socket::from_fd(OwnedFd::from(ours)).expect("from_fd");
+    (sock, peer)
+}
+
+/// A recognisable byte pattern, so a lost or duplicated chunk shows up.
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i % 251) as u8 ^ (i >> 16) as u8)
+        .collect()
+}
+
+fn assert_elapsed(start: Instant, lo: u64, hi: u64) -> Duration {
+    let el = start.elapsed();
+    assert!(
+        el >= ms(lo) && el <= ms(hi),
+        "elapsed {el:?}, expected [{lo}, {hi}] ms"
+    );
+    el
+}
+
+/// Stops on its `n`th call (1-based); counts calls.
+struct StopOn {
+    n: u32,
+    calls: u32,
+}
+
+impl Interrupt for StopOn {
+    fn check(&mut self) -> Result<(), Stop> {
+        self.calls += 1;
+        if self.calls >= self.n {
+            Err(Stop)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[test]
+fn from_fd_sets_nonblocking_and_knows_the_family() {
+    let (sock, _peer) = pair();
+    let flags = fcntl(sock.as_fd(), FcntlArg::F_GETFL).expect("F_GETFL");
+    assert!(OFlag::from_bits_retain(flags).contains(OFlag::O_NONBLOCK));
+    assert!(sock.is_unix());
+
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let tcp = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+    let sock = Socket::from_fd(OwnedFd::from(tcp)).expect("from_fd");
+    assert!(!sock.is_unix());
+}
+
+#[test]
+fn small_round_trip() {
+    let (mut sock, mut peer) = pair();
+    let echo = thread::spawn(move || {
+        let mut buf = [0u8; 5];
+        peer.read_exact(&mut buf).expect("peer read");
+        peer.write_all(&buf).expect("peer write");
+    });
+    sock.write_all(b"hello", deadline_ms(2000), &mut NoInterrupt)
+        .expect("write");
+    let mut buf = [0u8; 16];
+    let n = sock
+        .read(&mut buf, deadline_ms(2000), &mut NoInterrupt)
+        .expect("read");
+    assert_eq!(&buf[..n], b"hello");
+    assert_eq!(sock.stats().bytes_out, 5);
+    assert_eq!(sock.stats().bytes_in, 5);
+    echo.join().expect("echo thread");
+}
+
+#[test]
+fn empty_buffers_do_not_look_like_eof() {
+    let (mut sock, _peer) = pair();
+    assert_eq!(
+        sock.read(&mut [], deadline_ms(100), &mut NoInterrupt).ok(),
+        Some(0)
+    );
+    assert!(sock
+        .write_all(&[], deadline_ms(100), &mut NoInterrupt)
+        .is_ok());
+}
+
+/// Reads everything `sock` delivers until EOF.
+fn read_to_eof(sock: &mut Socket, deadline: Deadline) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match sock.read(&mut buf, deadline, &mut NoInterrupt) {
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(IoError::Eof) => return out,
+            Err(e) => panic!("read failed after {} bytes: {e:?}", out.len()),
+        }
+    }
+}
+
+#[test]
+fn large_read_from_a_slow_writer() {
+    let (mut sock, mut peer) = pair();
+    let data = pattern(16 * MIB);
+    let expected = data.clone();
+    let writer = thread::spawn(move || {
+        for (i, chunk) in data.chunks(64 * 1024).enumerate() {
+            peer.write_all(chunk).expect("peer write");
+            if i % 32 == 0 {
+                thread::sleep(ms(1)); // slow: the reader must wait many times
+            }
+        }
+    });
+    let got = read_to_eof(&mut sock, deadline_ms(10_000));
+    writer.join().expect("writer thread");
+    assert_eq!(got.len(), expected.len());
+    assert!(got == expected, "16 MiB arrived corrupted");
+    assert_eq!(sock.stats().bytes_in, expected.len() as u64);
+}
+
+#[test]
+fn large_write_to_a_slow_reader() {
+    let (mut sock, mut peer) = pair();
+    let data = pattern(16 * MIB);
+    let reader = thread::spawn(move || {
+        let mut got = Vec::with_capacity(16 * MIB);
+        let mut buf = vec![0u8; 48 * 1024];
+        for i in 0.. {
+            let n = peer.read(&mut buf).expect("peer read");
+            if n == 0 {
+                return got;
+            }
+            got.extend_from_slice(&buf[..n]);
+            if i % 32 == 0 {
+                thread::sleep(ms(1));
+            }
+        }
+        got
+    });
+    sock.write_all(&data, deadline_ms(10_000), &mut NoInterrupt)
+        .expect("write_all");
+    assert_eq!(sock.stats().bytes_out, data.len() as u64);
+    drop(sock); // EOF for the reader
+    let got = reader.join().expect("reader thread");
+    assert_eq!(got.len(), data.len());
+    assert!(got == data, "16 MiB arrived corrupted");
+}
+
+#[test]
+fn read_reports_eof_after_the_data() {
+    let (mut sock, mut peer) = pair();
+    peer.write_all(b"ab").expect("peer write");
+    drop(peer);
+    let mut buf = [0u8; 8];
+    let n = sock
+        .read(&mut buf, deadline_ms(1000), &mut NoInterrupt)
+        .expect("data first");
+    assert_eq!(&buf[..n], b"ab");
+    let r = sock.read(&mut buf, deadline_ms(1000), &mut NoInterrupt);
+    assert!(matches!(r, Err(IoError::Eof)), "{r:?}");
+}
+
+#[test]
+fn read_times_out_at_the_deadline() {
+    let (mut sock, _peer) = pair();
+    let start = Instant::now();
+    let r = sock.read(&mut [0u8; 8], deadline_ms(200), &mut NoInterrupt);
+    assert!(matches!(r, Err(IoError::TimedOut)), "{r:?}");
+    let el = assert_elapsed(start, 200, 350);
+    eprintln!("read timeout 200 ms fired after {el:?}");
+}
+
+#[test]
+fn write_times_out_when_the_peer_stops_reading() {
+    let (mut sock, _peer) = pair();
+    let data = vec![7u8; 16 * MIB];
+    let start = Instant::now();
+    let r = sock.write_all(&data, deadline_ms(200), &mut NoInterrupt);
+    assert!(matches!(r, Err(IoError::TimedOut)), "{r:?}");
+    let el = assert_elapsed(start, 200, 350);
+    let out = sock.stats().bytes_out;
+    assert!(out > 0 && out < data.len() as u64, "bytes_out {out}");
+    eprintln!("write timeout 200 ms fired after {el:?} with {out} bytes buffered");
+}
+
+#[test]
+fn write_to_a_closed_peer_is_an_os_error() {
+    let (mut sock, peer) = pair();
+    drop(peer);
+    let r = sock.write_all(b"x", deadline_ms(1000), &mut NoInterrupt);
+    assert!(
+        matches!(
+            r,
+            Err(IoError::Os {
+                op: "write",
+                errno: Errno::EPIPE
+            })
+        ),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn hook_stop_on_the_first_slice_interrupts_a_blocked_read() {
+    let (mut sock, _peer) = pair();
+    let mut hook = StopOn { n: 1, calls: 0 };
+    let start = Instant::now();
+    let r = sock.read(&mut [0u8; 8], Deadline::NEVER, &mut hook);
+    assert!(matches!(r, Err(IoError::Interrupted)), "{r:?}");
+    // No signal at all: only the 50 ms slice can have run the hook.
+    let el = assert_elapsed(start, 45, 150);
+    assert_eq!(hook.calls, 1);
+    assert_eq!(sock.stats().interrupted_retries, 0);
+    eprintln!("hook stop noticed after {el:?}");
+}
+
+#[test]
+fn hook_stop_on_the_third_slice() {
+    let (mut sock, _peer) = pair();
+    let mut hook = StopOn { n: 3, calls: 0 };
+    let start = Instant::now();
+    let r = sock.read(&mut [0u8; 8], deadline_ms(5000), &mut hook);
+    assert!(matches!(r, Err(IoError::Interrupted)), "{r:?}");
+    assert_elapsed(start, 145, 300);
+    assert_eq!(hook.calls, 3);
+}
+
+#[test]
+fn shutdown_wakes_the_peer_but_drop_only_closes() {
+    // shutdown(): the peer sees EOF even though another fd still refers to the socket.
+    let (ours, mut peer) = UnixStream::pair().expect("socketpair");
+    let dup = ours.try_clone().expect("dup");
+    let sock = Socket::from_fd(OwnedFd::from(ours)).expect("from_fd");
+    sock.shutdown();
+    let mut buf = [0u8; 1];
+    assert_eq!(peer.read(&mut buf).expect("peer read"), 0);
+    sock.shutdown(); // twice is harmless
+    drop(dup);
+
+    // drop: the duplicate fd keeps the connection fully alive.
+    let (ours, mut peer) = UnixStream::pair().expect("socketpair");
+    let mut dup = ours.try_clone().expect("dup");
+    drop(Socket::from_fd(OwnedFd::from(ours)).expect("from_fd"));
+    dup.write_all(b"z").expect("write via dup");
+    peer.read_exact(&mut buf).expect("peer read");
+    assert_eq!(&buf, b"z");
+}
+
+fn tcp(host: &str, port: u16) -> Endpoint {
+    Endpoint::Tcp {
+        host: host.to_owned(),
+        port,
+    }
+}
+
+/// Connects to `listener` through `endpoint` and checks the connection carries data.
+fn connect_and_exchange(endpoint: &Endpoint, accept: impl FnOnce() -> Box<dyn Write>) -> Socket {
+    let mut sock = Socket::connect(endpoint, deadline_ms(2000), &mut NoInterrupt).expect("connect");
+    let mut server_side = accept();
+    server_side.write_all(b"hi").expect("server write");
+    let mut buf = [0u8; 2];
+    let n = sock
+        .read(&mut buf, deadline_ms(2000), &mut NoInterrupt)
+        .expect("read");
+    assert_eq!(&buf[..n], &b"hi"[..n]);
+    sock
+}
+
+fn assert_tcp_options(sock: &Socket) {
+    assert!(!sock.is_unix());
+    assert_eq!(getsockopt(sock, sockopt::TcpNoDelay).ok(), Some(true));
+    assert_eq!(getsockopt(sock, sockopt::KeepAlive).ok(), Some(true));
+}
+
+#[test]
+fn connect_tcp_ipv4() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let sock = connect_and_exchange(&tcp("127.0.0.1", port), || {
+        Box::new(listener.accept().expect("accept").0)
+    });
+    assert_tcp_options(&sock);
+}
+
+#[test]
+fn connect_tcp_ipv6() {
+    let listener = match TcpListener::bind("[::1]:0") {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("SKIP connect_tcp_ipv6: cannot bind [::1]: {e}");
+            return;
+        }
+    };
+    let port = listener.local_addr().expect("addr").port();
+    let sock = connect_and_exchange(&tcp("::1", port), || {
+        Box::new(listener.accept().expect("accept").0)
+    });
+    assert_tcp_options(&sock);
+}
+
+#[test]
+fn connect_refused_on_a_closed_port() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let r = Socket::connect(&tcp("127.0.0.1", port), deadline_ms(2000), &mut NoInterrupt);
+    assert!(
+        matches!(
+            r,
+            Err(IoError::Os {
+                op: "connect",
+                errno: Errno::ECONNREFUSED
+            })
+        ),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn connect_localhost_tries_every_address() {
+    let addrs: Vec<SocketAddr> = match ("localhost", 0).to_socket_addrs() {
+        Ok(a) => a.collect(),
+        Err(e) => panic!("localhost does not resolve: {e}"),
+    };
+    // Listen only on the LAST address: success proves the earlier ones were tried
+    // and skipped. With a single address this still checks plain name resolution.
+    let Some(last) = addrs.last() else {
+        panic!("localhost resolved to nothing")
+    };
+    if addrs.len() < 2 {
+        eprintln!(
+            "NOTE: localhost resolves to {addrs:?} only; fallback is covered by the unit test"
+        );
+    }
+    let listener = TcpListener::bind((last.ip(), 0)).expect("bind last localhost address");
+    let port = listener.local_addr().expect("addr").port();
+    let sock = connect_and_exchange(&tcp("localhost", port), || {
+        Box::new(listener.accept().expect("accept").0)
+    });
+    assert_tcp_options(&sock);
+}
+
+#[test]
+fn connect_to_an_unresolvable_host() {
+    let r = Socket::connect(
+        &tcp("no-such-host.invalid", 3306),
+        deadline_ms(5000),
+        &mut NoInterrupt,
+    );
+    match r {
+        Err(IoError::Resolve { host, reason }) => {
+            assert_eq!(host, "no-such-host.invalid");
+            assert!(!reason.is_empty());
+        }
+        other => panic!("expected Resolve, got {other:?}"),
+    }
+}
+
+fn temp_socket_path(tag: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("unshaken-io-{}-{tag}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+#[test]
+fn connect_unix() {
+    let path = temp_socket_path("ok");
+    let listener = UnixListener::bind(&path).expect("bind");
+    let sock = connect_and_exchange(&Endpoint::Unix(path.clone()), || {
+        Box::new(listener.accept().expect("accept").0)
+    });
+    assert!(sock.is_unix());
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn connect_unix_missing_path_is_enoent() {
+    let path = temp_socket_path("missing");
+    let r = Socket::connect(&Endpoint::Unix(path), deadline_ms(1000), &mut NoInterrupt);
+    assert!(
+        matches!(
+            r,
+            Err(IoError::Os {
+                op: "connect",
+                errno: Errno::ENOENT
+            })
+        ),
+        "{r:?}"
+    );
+}
+
+/// A Unix listener with backlog 0 whose one queue slot is already taken, so the
+/// next non-blocking connect() gets EAGAIN until somebody accepts.
+fn full_unix_listener(tag: &str) -> (PathBuf, UnixListener, UnixStream) {
+    use nix::sys::socket::{
+        bind, listen, socket, AddressFamily, Backlog, SockFlag, SockType, UnixAddr,
+    };
+    let path = temp_socket_path(tag);
+    let fd = socket(
+        AddressFamily::Unix,
+        SockType::Stream,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    )
+    .expect("socket");
+    bind(
+        std::os::fd::AsRawFd::as_raw_fd(&fd),
+        &UnixAddr::new(&path).expect("addr"),
+    )
+    .expect("bind");
+    listen(&fd, Backlog::new(0).expect("backlog")).expect("listen");
+    let filler = UnixStream::connect(&path).expect("first connect fills the queue");
+    (path, UnixListener::from(fd), filler)
+}
+
+#[test]
+fn connect_unix_times_out_on_a_full_backlog() {
+    let (path, _listener, _filler) = full_unix_listener("full");
+    let start = Instant::now();
+    let r = Socket::connect(
+        &Endpoint::Unix(path.clone()),
+        deadline_ms(150),
+        &mut NoInterrupt,
+    );
+    assert!(matches!(r, Err(IoError::TimedOut)), "{r:?}");
+    let el = assert_elapsed(start, 150, 300);
+    eprintln!("connect timeout 150 ms fired after {el:?}");
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn connect_unix_succeeds_once_the_backlog_drains() {
+    let (path, listener, _filler) = full_unix_listener("drain");
+    let acceptor = thread::spawn(move || {
+        thread::sleep(ms(50));
+        // Blocking accept of the filler frees the slot.
+        listener.accept().expect("accept");
+        listener
+    });
+    let start = Instant::now();
+    let r = Socket::connect(
+        &Endpoint::Unix(path.clone()),
+        deadline_ms(2000),
+        &mut NoInterrupt,
+    );
+    assert!(r.is_ok(), "{r:?}");
+    assert_elapsed(start, 45, 500);
+    drop(acceptor.join().expect("acceptor"));
+    let _ = std::fs::remove_file(&path);
+}
