@@ -154,10 +154,6 @@ impl Socket {
         self.unix
     }
 
-    /// Best-effort shutdown(SHUT_RDWR); wakes any thread blocked on this socket.
-    pub fn shutdown(&self) {
-        todo!()
-    }
 }
 
 impl AsFd for Socket {
