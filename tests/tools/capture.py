@@ -83,6 +83,8 @@ class Conn:
         seq = head[3]
         payload = self._recv_exact(length)
         self.seq = (seq + 1) & 0xFF
+        if callable(label):
+            label = label(payload)
         print(f"{self.session} S {seq} {label} {payload.hex()}")
         return payload
 
@@ -128,7 +130,7 @@ def handshake(c, wanted, user=b"root", password=b"", db=b"test", plugin=None, la
         kv = b"".join(lenenc(len(k)) + k.encode() + lenenc(len(v)) + v.encode() for k, v in ATTRS)
         r += lenenc(len(kv)) + kv
     c.write("response", r)
-    p = c.read(label)
+    p = c.read(lambda p: "switch" if p[:1] == b"\xfe" else label)
     if p[0] == 0xFE:  # auth switch request
         name, _, data = p[1:].partition(b"\0")
         c.write("switch_response", scramble(password, data.rstrip(b"\0")))
