@@ -50,14 +50,20 @@ mod tests {
     #[test]
     fn backslash_style() {
         assert_eq!(esc(b"plain", false), b"plain");
-        assert_eq!(esc(b"a\0b\nc\rd\\e'f\"g\x1ah", false), b"a\\0b\\nc\\rd\\\\e\\'f\\\"g\\Zh");
+        assert_eq!(
+            esc(b"a\0b\nc\rd\\e'f\"g\x1ah", false),
+            b"a\\0b\\nc\\rd\\\\e\\'f\\\"g\\Zh"
+        );
         assert_eq!(esc("é'".as_bytes(), false), "é\\'".as_bytes());
         assert_eq!(esc(b"", false), b"");
     }
 
     #[test]
     fn no_backslash_escapes_only_doubles_quotes() {
-        assert_eq!(esc(b"it's a \\ \"test\"\n\0", true), b"it''s a \\ \"test\"\n\0");
+        assert_eq!(
+            esc(b"it's a \\ \"test\"\n\0", true),
+            b"it''s a \\ \"test\"\n\0"
+        );
         assert_eq!(esc(b"''", true), b"''''");
     }
 }

@@ -20,14 +20,21 @@ pub struct Framer {
 /// Payload length and sequence id of the physical packet at the front of `buf`.
 fn header(buf: &[u8]) -> Option<(usize, u8)> {
     match buf {
-        [a, b, c, seq, ..] => Some((usize::from(*a) | usize::from(*b) << 8 | usize::from(*c) << 16, *seq)),
+        [a, b, c, seq, ..] => Some((
+            usize::from(*a) | usize::from(*b) << 8 | usize::from(*c) << 16,
+            *seq,
+        )),
         _ => None,
     }
 }
 
 impl Framer {
     pub fn new(max_packet: usize) -> Self {
-        Framer { seq: 0, max_packet, partial: None }
+        Framer {
+            seq: 0,
+            max_packet,
+            partial: None,
+        }
     }
     /// A new command starts at sequence 0.
     pub fn reset(&mut self) {
@@ -48,16 +55,24 @@ impl Framer {
     /// Checks every sequence id and the max_packet limit.
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Bytes>> {
         loop {
-            let Some((len, seq)) = header(buf) else { return Ok(None) };
+            let Some((len, seq)) = header(buf) else {
+                return Ok(None);
+            };
             if seq != self.seq {
-                return Err(ProtoError::Sequence { expected: self.seq, got: seq });
+                return Err(ProtoError::Sequence {
+                    expected: self.seq,
+                    got: seq,
+                });
             }
             // Judge the size from the header alone so a huge packet is refused
             // before we buffer it.
             let so_far = self.partial.as_ref().map_or(0, |p| p.len());
             let size = so_far + len;
             if size > self.max_packet {
-                return Err(ProtoError::TooLarge { size, limit: self.max_packet });
+                return Err(ProtoError::TooLarge {
+                    size,
+                    limit: self.max_packet,
+                });
             }
             if buf.len() < HEADER_LEN + len {
                 return Ok(None);
@@ -146,7 +161,10 @@ mod tests {
             assert_eq!(enc.seq(), packets as u8);
             // The last physical packet is short (empty when n is a multiple of 0xFFFFFF).
             let last = wire.len() - HEADER_LEN - n % MAX_PAYLOAD;
-            assert_eq!(header(&wire[last..]), Some((n % MAX_PAYLOAD, packets as u8 - 1)));
+            assert_eq!(
+                header(&wire[last..]),
+                Some((n % MAX_PAYLOAD, packets as u8 - 1))
+            );
 
             let mut dec = Framer::new(BIG);
             let mut buf = BytesMut::from(&wire[..]);
@@ -212,7 +230,13 @@ mod tests {
     fn sequence_checked_and_wraps() {
         let mut f = Framer::new(BIG);
         let mut buf = BytesMut::from(&[1, 0, 0, 1, b'x'][..]);
-        assert_eq!(f.decode(&mut buf), Err(ProtoError::Sequence { expected: 0, got: 1 }));
+        assert_eq!(
+            f.decode(&mut buf),
+            Err(ProtoError::Sequence {
+                expected: 0,
+                got: 1
+            })
+        );
 
         let mut enc = Framer::new(BIG);
         enc.set_seq(255);
@@ -234,7 +258,10 @@ mod tests {
         let mut buf = BytesMut::from(&wire[..]);
         assert_eq!(
             Framer::new(BIG).decode(&mut buf),
-            Err(ProtoError::Sequence { expected: 1, got: 7 })
+            Err(ProtoError::Sequence {
+                expected: 1,
+                got: 7
+            })
         );
     }
 
@@ -242,7 +269,13 @@ mod tests {
     fn too_large_rejected_from_header() {
         let mut f = Framer::new(100);
         let mut buf = BytesMut::from(&[101, 0, 0, 0][..]);
-        assert_eq!(f.decode(&mut buf), Err(ProtoError::TooLarge { size: 101, limit: 100 }));
+        assert_eq!(
+            f.decode(&mut buf),
+            Err(ProtoError::TooLarge {
+                size: 101,
+                limit: 100
+            })
+        );
         let mut f = Framer::new(100);
         let mut buf = BytesMut::from(&[100, 0, 0, 0][..]);
         assert_eq!(f.decode(&mut buf), Ok(None));
@@ -255,7 +288,10 @@ mod tests {
         buf.extend_from_slice(&[11, 0, 0, 1]);
         assert_eq!(
             f.decode(&mut buf),
-            Err(ProtoError::TooLarge { size: MAX_PAYLOAD + 11, limit: MAX_PAYLOAD + 10 })
+            Err(ProtoError::TooLarge {
+                size: MAX_PAYLOAD + 11,
+                limit: MAX_PAYLOAD + 10
+            })
         );
     }
 

@@ -88,7 +88,11 @@ impl<'a> Reader<'a> {
             0xFD => u64::from(self.u24()?),
             0xFE => self.u64()?,
             // 0xFF starts an ERR packet, never a number.
-            0xFF => return Err(ProtoError::Malformed("0xFF is not a length-encoded integer")),
+            0xFF => {
+                return Err(ProtoError::Malformed(
+                    "0xFF is not a length-encoded integer",
+                ))
+            }
         }))
     }
     /// Length-encoded string; `None` for SQL NULL (0xFB). The length is checked
@@ -105,11 +109,13 @@ impl<'a> Reader<'a> {
     }
     /// A length-encoded integer where NULL makes no sense (counts, ids, lengths).
     pub fn lenenc_int_not_null(&mut self) -> Result<u64> {
-        self.lenenc_int()?.ok_or(ProtoError::Malformed("unexpected NULL length"))
+        self.lenenc_int()?
+            .ok_or(ProtoError::Malformed("unexpected NULL length"))
     }
     /// A length-encoded string where NULL makes no sense (names, messages).
     pub fn lenenc_bytes_not_null(&mut self) -> Result<&'a [u8]> {
-        self.lenenc_bytes()?.ok_or(ProtoError::Malformed("unexpected NULL string"))
+        self.lenenc_bytes()?
+            .ok_or(ProtoError::Malformed("unexpected NULL string"))
     }
 }
 
@@ -119,7 +125,9 @@ mod tests {
 
     #[test]
     fn fixed_ints() {
-        let b = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+        let b = [
+            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
+        ];
         let mut r = Reader::new(&b);
         assert_eq!(r.u8().unwrap(), 1);
         assert_eq!(r.u16().unwrap(), 0x0302);

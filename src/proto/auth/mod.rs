@@ -69,12 +69,20 @@ mod tests {
     #[test]
     fn respond_per_plugin() {
         let nonce: Vec<u8> = (1..=20).collect();
-        assert_eq!(respond(MYSQL_NATIVE_PASSWORD, b"secret", &nonce).unwrap(), native::scramble(b"secret", &nonce));
-        assert_eq!(respond(MYSQL_CLEAR_PASSWORD, b"secret", &nonce).unwrap(), b"secret\0");
+        assert_eq!(
+            respond(MYSQL_NATIVE_PASSWORD, b"secret", &nonce).unwrap(),
+            native::scramble(b"secret", &nonce)
+        );
+        assert_eq!(
+            respond(MYSQL_CLEAR_PASSWORD, b"secret", &nonce).unwrap(),
+            b"secret\0"
+        );
         assert_eq!(respond(MYSQL_CLEAR_PASSWORD, b"", &nonce).unwrap(), b"\0");
         assert_eq!(
             respond("caching_sha2_password", b"x", &nonce),
-            Err(ProtoError::UnsupportedPlugin("caching_sha2_password".into()))
+            Err(ProtoError::UnsupportedPlugin(
+                "caching_sha2_password".into()
+            ))
         );
         assert_eq!(
             Plugin::Native.more_data(b"x", b"\x04"),

@@ -13,7 +13,10 @@ pub fn scramble(password: &[u8], nonce: &[u8]) -> Vec<u8> {
     let stage1 = Sha1::digest(password);
     let stage2 = Sha1::digest(stage1);
     let nonce = &nonce[..nonce.len().min(NONCE_LEN)];
-    let mask = Sha1::new().chain_update(nonce).chain_update(stage2).finalize();
+    let mask = Sha1::new()
+        .chain_update(nonce)
+        .chain_update(stage2)
+        .finalize();
     stage1.iter().zip(mask.iter()).map(|(a, b)| a ^ b).collect()
 }
 
@@ -26,7 +29,10 @@ mod tests {
     #[test]
     fn known_vectors() {
         let nonce: Vec<u8> = (1..=20).collect();
-        assert_eq!(scramble(b"secret", &nonce), unhex("b32bb3a583e1340c0a1108d58b1be49781ad8c2f"));
+        assert_eq!(
+            scramble(b"secret", &nonce),
+            unhex("b32bb3a583e1340c0a1108d58b1be49781ad8c2f")
+        );
         // A trailing NUL after the 20 bytes does not change the result.
         let mut with_nul = nonce.clone();
         with_nul.push(0);

@@ -27,9 +27,12 @@ impl ColumnDefinition {
     pub fn decode(payload: &[u8]) -> Result<ColumnDefinition> {
         let mut r = Reader::new(payload);
         let mut s = || r.lenenc_bytes_not_null().map(<[u8]>::to_vec);
-        let (catalog, schema, table, org_table, name, org_name) = (s()?, s()?, s()?, s()?, s()?, s()?);
+        let (catalog, schema, table, org_table, name, org_name) =
+            (s()?, s()?, s()?, s()?, s()?, s()?);
         if r.lenenc_int_not_null()? < FIXED_LEN - 2 {
-            return Err(ProtoError::Malformed("column definition fixed block too short"));
+            return Err(ProtoError::Malformed(
+                "column definition fixed block too short",
+            ));
         }
         let charset = r.u16()?;
         let column_length = r.u32()?;
@@ -60,7 +63,14 @@ impl ColumnDefinition {
                 + self.name.len()
                 + self.org_name.len(),
         );
-        for s in [&self.catalog, &self.schema, &self.table, &self.org_table, &self.name, &self.org_name] {
+        for s in [
+            &self.catalog,
+            &self.schema,
+            &self.table,
+            &self.org_table,
+            &self.name,
+            &self.org_name,
+        ] {
             put_lenenc_bytes(&mut out, s);
         }
         out.push(FIXED_LEN as u8);
@@ -80,7 +90,14 @@ mod tests {
     use super::*;
     use crate::consts::field_type::*;
 
-    fn col(name: &str, charset: u16, len: u32, ty: u8, flags: u16, decimals: u8) -> ColumnDefinition {
+    fn col(
+        name: &str,
+        charset: u16,
+        len: u32,
+        ty: u8,
+        flags: u16,
+        decimals: u8,
+    ) -> ColumnDefinition {
         ColumnDefinition {
             catalog: b"def".to_vec(),
             name: name.as_bytes().to_vec(),
@@ -99,15 +116,46 @@ mod tests {
         let cases = [
             ("select1_col0", col("1", 63, 1, MYSQL_TYPE_LONG, bin, 0)),
             ("types_col0", col("i", 63, 1, MYSQL_TYPE_LONG, bin, 0)),
-            ("types_col1", col("s", 45, 12, MYSQL_TYPE_VAR_STRING, NOT_NULL_FLAG, 39)),
-            ("types_col2", col("n", 63, 0, MYSQL_TYPE_NULL, BINARY_FLAG, 0)),
+            (
+                "types_col1",
+                col("s", 45, 12, MYSQL_TYPE_VAR_STRING, NOT_NULL_FLAG, 39),
+            ),
+            (
+                "types_col2",
+                col("n", 63, 0, MYSQL_TYPE_NULL, BINARY_FLAG, 0),
+            ),
             ("types_col3", col("d", 63, 5, MYSQL_TYPE_NEWDECIMAL, bin, 2)),
-            ("types_col4", col("dt", 63, 19, MYSQL_TYPE_DATETIME, BINARY_FLAG, 0)),
-            ("types_col5", col("b", 63, 2, MYSQL_TYPE_VAR_STRING, bin | UNSIGNED_FLAG, 0)),
-            ("warn_col0", col("'a' + 1", 63, 23, MYSQL_TYPE_DOUBLE, bin, 31)),
-            ("warnings_col0", col("Level", 45, 28, MYSQL_TYPE_VAR_STRING, NOT_NULL_FLAG, 39)),
-            ("warnings_col1", col("Code", 63, 4, MYSQL_TYPE_LONG, bin | UNSIGNED_FLAG, 0)),
-            ("warnings_col2", col("Message", 45, 2048, MYSQL_TYPE_VAR_STRING, NOT_NULL_FLAG, 39)),
+            (
+                "types_col4",
+                col("dt", 63, 19, MYSQL_TYPE_DATETIME, BINARY_FLAG, 0),
+            ),
+            (
+                "types_col5",
+                col("b", 63, 2, MYSQL_TYPE_VAR_STRING, bin | UNSIGNED_FLAG, 0),
+            ),
+            (
+                "warn_col0",
+                col("'a' + 1", 63, 23, MYSQL_TYPE_DOUBLE, bin, 31),
+            ),
+            (
+                "warnings_col0",
+                col("Level", 45, 28, MYSQL_TYPE_VAR_STRING, NOT_NULL_FLAG, 39),
+            ),
+            (
+                "warnings_col1",
+                col("Code", 63, 4, MYSQL_TYPE_LONG, bin | UNSIGNED_FLAG, 0),
+            ),
+            (
+                "warnings_col2",
+                col(
+                    "Message",
+                    45,
+                    2048,
+                    MYSQL_TYPE_VAR_STRING,
+                    NOT_NULL_FLAG,
+                    39,
+                ),
+            ),
         ];
         for (label, want) in &cases {
             let p = captured("a", label);
@@ -116,7 +164,10 @@ mod tests {
             assert_eq!(c.encode(), p, "{label}");
             all_prefixes(&p, ColumnDefinition::decode);
         }
-        assert_eq!(ColumnDefinition::decode(&captured("b", "select1_col0")).unwrap(), cases[0].1);
+        assert_eq!(
+            ColumnDefinition::decode(&captured("b", "select1_col0")).unwrap(),
+            cases[0].1
+        );
     }
 
     #[test]
@@ -136,7 +187,10 @@ mod tests {
         };
         let bytes = c.encode();
         assert_eq!(ColumnDefinition::decode(&bytes).unwrap(), c);
-        assert_eq!(ColumnDefinition::decode(&bytes[..bytes.len() - 2]).unwrap(), c);
+        assert_eq!(
+            ColumnDefinition::decode(&bytes[..bytes.len() - 2]).unwrap(),
+            c
+        );
         assert!(ColumnDefinition::decode(&bytes[..bytes.len() - 3]).is_err());
     }
 }

@@ -51,7 +51,13 @@ impl OkPacket {
                 _ => rest.to_vec(),
             }
         };
-        Ok(OkPacket { affected_rows, last_insert_id, status, warnings, info })
+        Ok(OkPacket {
+            affected_rows,
+            last_insert_id,
+            status,
+            warnings,
+            info,
+        })
     }
     pub fn encode(&self, header: u8, capabilities: u32) -> Vec<u8> {
         let mut out = Vec::with_capacity(16 + self.info.len());
@@ -61,7 +67,8 @@ impl OkPacket {
         put_u16(&mut out, self.status);
         put_u16(&mut out, self.warnings);
         // As servers do: info only when there is some (or session state would follow).
-        let state = capabilities & CLIENT_SESSION_TRACK != 0 && self.status & SERVER_SESSION_STATE_CHANGED != 0;
+        let state = capabilities & CLIENT_SESSION_TRACK != 0
+            && self.status & SERVER_SESSION_STATE_CHANGED != 0;
         if !self.info.is_empty() || state {
             put_lenenc_bytes(&mut out, &self.info);
         }
@@ -94,7 +101,11 @@ impl ErrPacket {
             sqlstate.copy_from_slice(r.take(5)?);
         }
         let message = String::from_utf8_lossy(r.rest()).into_owned();
-        Ok(ErrPacket { code, sqlstate, message })
+        Ok(ErrPacket {
+            code,
+            sqlstate,
+            message,
+        })
     }
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(9 + self.message.len());
@@ -158,7 +169,10 @@ mod tests {
 
     #[test]
     fn ok_after_login() {
-        let want = OkPacket { status: SERVER_STATUS_AUTOCOMMIT, ..Default::default() };
+        let want = OkPacket {
+            status: SERVER_STATUS_AUTOCOMMIT,
+            ..Default::default()
+        };
         ok_round_trip("a", "ok", CAPS, want.clone());
         ok_round_trip("b", "ok", 0, want);
     }
@@ -174,7 +188,10 @@ mod tests {
         };
         ok_round_trip("a", "insert_head", CAPS, want.clone());
         // The same bytes read with session tracking on mean the same thing.
-        assert_eq!(OkPacket::decode(&captured("a", "insert_head"), TRACK).unwrap(), want);
+        assert_eq!(
+            OkPacket::decode(&captured("a", "insert_head"), TRACK).unwrap(),
+            want
+        );
     }
 
     #[test]
@@ -188,22 +205,42 @@ mod tests {
 
     #[test]
     fn ok_ending_result_set_under_deprecate_eof() {
-        let want = OkPacket { status: SERVER_STATUS_AUTOCOMMIT, ..Default::default() };
+        let want = OkPacket {
+            status: SERVER_STATUS_AUTOCOMMIT,
+            ..Default::default()
+        };
         ok_round_trip("a", "select1_row1", CAPS, want);
-        let want = OkPacket { status: SERVER_STATUS_AUTOCOMMIT, warnings: 1, ..Default::default() };
+        let want = OkPacket {
+            status: SERVER_STATUS_AUTOCOMMIT,
+            warnings: 1,
+            ..Default::default()
+        };
         ok_round_trip("a", "warn_row1", CAPS, want);
     }
 
     #[test]
     fn ok_with_session_state_skipped() {
         for (label, status) in [
-            ("ok", SERVER_STATUS_AUTOCOMMIT | SERVER_SESSION_STATE_CHANGED),
-            ("use_head", SERVER_STATUS_AUTOCOMMIT | SERVER_SESSION_STATE_CHANGED),
+            (
+                "ok",
+                SERVER_STATUS_AUTOCOMMIT | SERVER_SESSION_STATE_CHANGED,
+            ),
+            (
+                "use_head",
+                SERVER_STATUS_AUTOCOMMIT | SERVER_SESSION_STATE_CHANGED,
+            ),
             ("set_head", SERVER_SESSION_STATE_CHANGED),
         ] {
             let p = captured("c", label);
             let ok = OkPacket::decode(&p, TRACK).unwrap();
-            assert_eq!(ok, OkPacket { status, ..Default::default() }, "c/{label}");
+            assert_eq!(
+                ok,
+                OkPacket {
+                    status,
+                    ..Default::default()
+                },
+                "c/{label}"
+            );
             // Re-encoding drops the session state but keeps everything before it.
             let enc = ok.encode(OK_HEADER, TRACK);
             assert_eq!(enc[..], p[..enc.len()]);
@@ -248,7 +285,13 @@ mod tests {
             let p = captured("b", label);
             assert!(EofPacket::is_eof(&p));
             let e = EofPacket::decode(&p).unwrap();
-            assert_eq!(e, EofPacket { warnings: 0, status: SERVER_STATUS_AUTOCOMMIT });
+            assert_eq!(
+                e,
+                EofPacket {
+                    warnings: 0,
+                    status: SERVER_STATUS_AUTOCOMMIT
+                }
+            );
             assert_eq!(e.encode(), p);
             all_prefixes(&p, EofPacket::decode);
         }

@@ -1,7 +1,9 @@
 //! Initial handshake (v10) and HandshakeResponse41.
 
 use super::super::reader::Reader;
-use super::super::writer::{put_lenenc_bytes, put_lenenc_int, put_null_terminated, put_u16, put_u32};
+use super::super::writer::{
+    put_lenenc_bytes, put_lenenc_int, put_null_terminated, put_u16, put_u32,
+};
 use super::super::{ProtoError, Result};
 use crate::consts::capability::*;
 
@@ -75,7 +77,8 @@ impl Greeting {
         })
     }
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(64 + self.server_version.len() + self.auth_plugin_name.len());
+        let mut out =
+            Vec::with_capacity(64 + self.server_version.len() + self.auth_plugin_name.len());
         out.push(self.protocol_version);
         put_null_terminated(&mut out, self.server_version.as_bytes());
         put_u32(&mut out, self.connection_id);
@@ -89,9 +92,17 @@ impl Greeting {
         put_u16(&mut out, self.status);
         put_u16(&mut out, (self.capabilities >> 16) as u16);
         let plugin_auth = self.capabilities & CLIENT_PLUGIN_AUTH != 0;
-        out.push(if plugin_auth { (self.auth_plugin_data.len() + 1).min(255) as u8 } else { 0 });
+        out.push(if plugin_auth {
+            (self.auth_plugin_data.len() + 1).min(255) as u8
+        } else {
+            0
+        });
         out.extend_from_slice(&[0; 6]);
-        let ext = if self.capabilities & CLIENT_MYSQL == 0 { self.mariadb_capabilities } else { 0 };
+        let ext = if self.capabilities & CLIENT_MYSQL == 0 {
+            self.mariadb_capabilities
+        } else {
+            0
+        };
         put_u32(&mut out, ext);
         if self.capabilities & CLIENT_SECURE_CONNECTION != 0 {
             let start = out.len();
@@ -176,7 +187,9 @@ impl HandshakeResponse {
         let mut r = Reader::new(payload);
         let caps = r.u32()?;
         if caps & CLIENT_PROTOCOL_41 == 0 {
-            return Err(ProtoError::Malformed("HandshakeResponse320 is not supported"));
+            return Err(ProtoError::Malformed(
+                "HandshakeResponse320 is not supported",
+            ));
         }
         let max_packet_size = r.u32()?;
         let collation = r.u8()?;
@@ -192,8 +205,11 @@ impl HandshakeResponse {
             r.null_terminated()?
         }
         .to_vec();
-        let database =
-            if caps & CLIENT_CONNECT_WITH_DB != 0 { Some(r.null_terminated()?.to_vec()) } else { None };
+        let database = if caps & CLIENT_CONNECT_WITH_DB != 0 {
+            Some(r.null_terminated()?.to_vec())
+        } else {
+            None
+        };
         let auth_plugin_name = if caps & CLIENT_PLUGIN_AUTH != 0 {
             String::from_utf8_lossy(r.null_terminated_or_rest()).into_owned()
         } else {
@@ -236,14 +252,22 @@ mod tests {
         assert_eq!(g.server_version, "5.5.5-10.11.19-MariaDB-0+deb12u1");
         assert_eq!(g.version(), "10.11.19-MariaDB-0+deb12u1");
         assert!(g.is_mariadb());
-        assert_eq!(g.connection_id, u32::from_le_bytes([p[34], p[35], p[36], p[37]]));
+        assert_eq!(
+            g.connection_id,
+            u32::from_le_bytes([p[34], p[35], p[36], p[37]])
+        );
         assert!(g.connection_id > 0);
         assert_eq!(g.auth_plugin_data.len(), 20);
         assert!(!g.auth_plugin_data.contains(&0));
         assert_eq!(g.auth_plugin_data[..8], p[38..46]);
         assert_eq!(g.capabilities, 0x81ff_f7fe);
         assert_eq!(g.capabilities & CLIENT_MYSQL, 0);
-        for bit in [CLIENT_PROTOCOL_41, CLIENT_PLUGIN_AUTH, CLIENT_SECURE_CONNECTION, CLIENT_DEPRECATE_EOF] {
+        for bit in [
+            CLIENT_PROTOCOL_41,
+            CLIENT_PLUGIN_AUTH,
+            CLIENT_SECURE_CONNECTION,
+            CLIENT_DEPRECATE_EOF,
+        ] {
             assert_ne!(g.capabilities & bit, 0);
         }
         assert_eq!(
@@ -290,7 +314,10 @@ mod tests {
     #[test]
     fn old_protocol_rejected() {
         assert_eq!(Greeting::decode(&[9, b'3', 0]), Err(ProtoError::OldServer));
-        assert_eq!(Greeting::decode(&[0xFF, 0x10, 0x04]), Err(ProtoError::OldServer));
+        assert_eq!(
+            Greeting::decode(&[0xFF, 0x10, 0x04]),
+            Err(ProtoError::OldServer)
+        );
     }
 
     #[test]
@@ -306,7 +333,10 @@ mod tests {
         assert_eq!(r.auth_plugin_name, "mysql_native_password");
         assert_eq!(
             r.connect_attrs,
-            vec![("_client_name".into(), "unshaken-capture".into()), ("_pid".into(), "1".into())]
+            vec![
+                ("_client_name".into(), "unshaken-capture".into()),
+                ("_pid".into(), "1".into())
+            ]
         );
         assert_eq!(r.mariadb_capabilities, 0);
         assert_eq!(r.encode(), p);

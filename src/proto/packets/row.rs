@@ -9,7 +9,9 @@ pub struct TextRow<'a> {
 
 impl<'a> TextRow<'a> {
     pub fn new(payload: &'a [u8]) -> Self {
-        TextRow { reader: super::super::Reader::new(payload) }
+        TextRow {
+            reader: super::super::Reader::new(payload),
+        }
     }
     /// The next cell: `Ok(None)` for SQL NULL. Errors when the row is shorter than it claims.
     pub fn next_cell(&mut self) -> Result<Option<&'a [u8]>> {

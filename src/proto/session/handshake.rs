@@ -63,7 +63,13 @@ pub struct Handshake {
 
 impl Handshake {
     pub fn new(config: HandshakeConfig) -> Self {
-        Handshake { config, greeting: None, capabilities: 0, mariadb_capabilities: 0, auth: None }
+        Handshake {
+            config,
+            greeting: None,
+            capabilities: 0,
+            mariadb_capabilities: 0,
+            auth: None,
+        }
     }
     /// Feed the server's first packet (a greeting, or an ERR such as "too many
     /// connections"): returns the HandshakeResponse41 to send, or Failed.
@@ -82,8 +88,9 @@ impl Handshake {
             wanted &= !CLIENT_CONNECT_WITH_DB;
         }
         let caps = wanted & g.capabilities;
-        // No MariaDB extensions requested yet (progress reports, bulk, metadata cache).
-        let mariadb_caps = 0 & g.mariadb_capabilities;
+        // No MariaDB extensions requested yet (progress reports, bulk, metadata cache);
+        // when some are, mask them with the greeting's mariadb_capabilities.
+        let mariadb_caps: u32 = 0;
 
         let plugin_name = if caps & CLIENT_PLUGIN_AUTH != 0 && !g.auth_plugin_name.is_empty() {
             g.auth_plugin_name.as_str()
@@ -98,7 +105,11 @@ impl Handshake {
             collation: self.config.collation,
             user: self.config.user.clone(),
             auth_response,
-            database: if caps & CLIENT_CONNECT_WITH_DB != 0 { self.config.database.clone() } else { None },
+            database: if caps & CLIENT_CONNECT_WITH_DB != 0 {
+                self.config.database.clone()
+            } else {
+                None
+            },
             auth_plugin_name: plugin.name().to_owned(),
             connect_attrs: self.config.connect_attrs.clone(),
             mariadb_capabilities: mariadb_caps,
@@ -112,10 +123,15 @@ impl Handshake {
     /// Feed every later server packet until Done or Failed.
     pub fn packet(&mut self, payload: &[u8]) -> Result<HandshakeStep> {
         let Some(plugin) = self.auth.as_mut() else {
-            return Err(ProtoError::Malformed("handshake packet before the greeting"));
+            return Err(ProtoError::Malformed(
+                "handshake packet before the greeting",
+            ));
         };
         match payload.first() {
-            Some(&OK_HEADER) => Ok(HandshakeStep::Done(OkPacket::decode(payload, self.capabilities)?)),
+            Some(&OK_HEADER) => Ok(HandshakeStep::Done(OkPacket::decode(
+                payload,
+                self.capabilities,
+            )?)),
             Some(&ERR_HEADER) => Ok(HandshakeStep::Failed(ErrPacket::decode(payload)?)),
             Some(&EOF_HEADER) => {
                 // AuthSwitchRequest: plugin name, then that plugin's nonce. A bare
@@ -132,8 +148,12 @@ impl Handshake {
                 *plugin = next;
                 Ok(HandshakeStep::Send(reply))
             }
-            Some(&AUTH_MORE_DATA) => Ok(HandshakeStep::Send(plugin.more_data(&self.config.password, &payload[1..])?)),
-            Some(_) => Err(ProtoError::Malformed("unexpected packet during authentication")),
+            Some(&AUTH_MORE_DATA) => Ok(HandshakeStep::Send(
+                plugin.more_data(&self.config.password, &payload[1..])?,
+            )),
+            Some(_) => Err(ProtoError::Malformed(
+                "unexpected packet during authentication",
+            )),
             None => Err(ProtoError::Malformed("empty packet during authentication")),
         }
     }
@@ -168,7 +188,10 @@ mod tests {
             database: Some(b"test".to_vec()),
             collation: 45,
             client_flag: 0,
-            connect_attrs: vec![("_client_name".into(), "unshaken-capture".into()), ("_pid".into(), "1".into())],
+            connect_attrs: vec![
+                ("_client_name".into(), "unshaken-capture".into()),
+                ("_pid".into(), "1".into()),
+            ],
             max_packet_size: 16 << 20,
         }
     }
@@ -188,13 +211,25 @@ mod tests {
         assert_eq!(sent, captured("a", "response"));
         let caps = hs.capabilities();
         // MariaDB clears bit 0 (CLIENT_LONG_PASSWORD, which it reads as CLIENT_MYSQL).
-        assert_eq!(caps, (BASE_CAPABILITIES | CLIENT_CONNECT_WITH_DB) & !CLIENT_MYSQL);
-        assert_eq!(caps & (CLIENT_SESSION_TRACK | CLIENT_SSL | CLIENT_COMPRESS), 0);
+        assert_eq!(
+            caps,
+            (BASE_CAPABILITIES | CLIENT_CONNECT_WITH_DB) & !CLIENT_MYSQL
+        );
+        assert_eq!(
+            caps & (CLIENT_SESSION_TRACK | CLIENT_SSL | CLIENT_COMPRESS),
+            0
+        );
         assert_eq!(hs.mariadb_capabilities(), 0);
         assert_eq!(hs.plugin(), MYSQL_NATIVE_PASSWORD);
         assert!(hs.server().unwrap().is_mariadb());
-        let ok = OkPacket { status: SERVER_STATUS_AUTOCOMMIT, ..Default::default() };
-        assert_eq!(hs.packet(&captured("a", "ok")).unwrap(), HandshakeStep::Done(ok));
+        let ok = OkPacket {
+            status: SERVER_STATUS_AUTOCOMMIT,
+            ..Default::default()
+        };
+        assert_eq!(
+            hs.packet(&captured("a", "ok")).unwrap(),
+            HandshakeStep::Done(ok)
+        );
     }
 
     #[test]
@@ -202,7 +237,11 @@ mod tests {
         let config = HandshakeConfig {
             password: b"secret".to_vec(),
             database: None,
-            client_flag: CLIENT_FOUND_ROWS | CLIENT_COMPRESS | CLIENT_SSL | CLIENT_INTERACTIVE | (1 << 29),
+            client_flag: CLIENT_FOUND_ROWS
+                | CLIENT_COMPRESS
+                | CLIENT_SSL
+                | CLIENT_INTERACTIVE
+                | (1 << 29),
             ..capture_config()
         };
         let mut hs = Handshake::new(config);
@@ -213,7 +252,10 @@ mod tests {
         assert_eq!(hs.capabilities(), caps);
         assert_eq!(r.database, None);
         // Scramble of "secret" with the captured nonce, computed with Python's hashlib.
-        assert_eq!(r.auth_response, unhex("d0fadefef78e3932e6d9b980290527c29eae35db"));
+        assert_eq!(
+            r.auth_response,
+            unhex("d0fadefef78e3932e6d9b980290527c29eae35db")
+        );
         assert_eq!(r.auth_plugin_name, MYSQL_NATIVE_PASSWORD);
         assert_eq!(r.user, b"root");
     }
@@ -225,9 +267,15 @@ mod tests {
         // Empty password: empty reply, as sent in the capture.
         let reply = send(hs.packet(&captured("d", "switch")).unwrap());
         assert_eq!(reply, captured("d", "switch_response"));
-        assert!(matches!(hs.packet(&captured("d", "ok")).unwrap(), HandshakeStep::Done(_)));
+        assert!(matches!(
+            hs.packet(&captured("d", "ok")).unwrap(),
+            HandshakeStep::Done(_)
+        ));
 
-        let mut hs = Handshake::new(HandshakeConfig { password: b"secret".to_vec(), ..capture_config() });
+        let mut hs = Handshake::new(HandshakeConfig {
+            password: b"secret".to_vec(),
+            ..capture_config()
+        });
         send(hs.greeting(&captured("d", "greeting")).unwrap());
         let reply = send(hs.packet(&captured("d", "switch")).unwrap());
         assert_eq!(reply, unhex("78d099a5040b4bf5ee08a736229cef595a26300e"));
@@ -240,7 +288,10 @@ mod tests {
             hs.packet(b"\xfeclient_ed25519\0abc\0"),
             Err(ProtoError::UnsupportedPlugin("client_ed25519".into()))
         );
-        assert_eq!(hs.packet(b"\xfe"), Err(ProtoError::UnsupportedPlugin("mysql_old_password".into())));
+        assert_eq!(
+            hs.packet(b"\xfe"),
+            Err(ProtoError::UnsupportedPlugin("mysql_old_password".into()))
+        );
     }
 
     #[test]
@@ -273,12 +324,21 @@ mod tests {
         let mut hs = Handshake::new(capture_config());
         assert_eq!(
             hs.greeting(&g.encode()),
-            Err(ProtoError::UnsupportedPlugin("caching_sha2_password".into()))
+            Err(ProtoError::UnsupportedPlugin(
+                "caching_sha2_password".into()
+            ))
         );
         g.auth_plugin_name.clear();
-        send(Handshake::new(capture_config()).greeting(&g.encode()).unwrap());
+        send(
+            Handshake::new(capture_config())
+                .greeting(&g.encode())
+                .unwrap(),
+        );
         g.capabilities &= !CLIENT_PROTOCOL_41;
-        assert_eq!(Handshake::new(capture_config()).greeting(&g.encode()), Err(ProtoError::OldServer));
+        assert_eq!(
+            Handshake::new(capture_config()).greeting(&g.encode()),
+            Err(ProtoError::OldServer)
+        );
     }
 
     #[test]

@@ -17,7 +17,9 @@ pub enum QueryHead {
     /// LOCAL INFILE request with the file name the server wants.
     LocalInfile(Vec<u8>),
     /// A result set with this many columns; column definitions follow.
-    ResultSet { columns: u64 },
+    ResultSet {
+        columns: u64,
+    },
 }
 
 /// Classify the first packet of a reply to COM_QUERY.
@@ -44,7 +46,11 @@ pub enum RowEnd {
     /// More rows: the payload is a row.
     Row,
     /// The result set ended: status flags and warnings (from EOF, or OK under DEPRECATE_EOF).
-    End { status: u16, warnings: u16, ok: Option<OkPacket> },
+    End {
+        status: u16,
+        warnings: u16,
+        ok: Option<OkPacket>,
+    },
     Err(ErrPacket),
 }
 
@@ -64,10 +70,18 @@ pub fn classify_row(payload: &[u8], capabilities: u32) -> Result<RowEnd> {
         Some(&EOF_HEADER) if payload.len() < MAX_PAYLOAD => {
             if capabilities & CLIENT_DEPRECATE_EOF != 0 {
                 let ok = OkPacket::decode(payload, capabilities)?;
-                Ok(RowEnd::End { status: ok.status, warnings: ok.warnings, ok: Some(ok) })
+                Ok(RowEnd::End {
+                    status: ok.status,
+                    warnings: ok.warnings,
+                    ok: Some(ok),
+                })
             } else {
                 let eof = EofPacket::decode(payload)?;
-                Ok(RowEnd::End { status: eof.status, warnings: eof.warnings, ok: None })
+                Ok(RowEnd::End {
+                    status: eof.status,
+                    warnings: eof.warnings,
+                    ok: None,
+                })
             }
         }
         Some(_) => Ok(RowEnd::Row),
@@ -96,8 +110,14 @@ mod tests {
 
     #[test]
     fn heads() {
-        assert_eq!(classify_head(&captured("a", "select1_head"), CAPS).unwrap(), QueryHead::ResultSet { columns: 1 });
-        assert_eq!(classify_head(&captured("a", "types_head"), CAPS).unwrap(), QueryHead::ResultSet { columns: 6 });
+        assert_eq!(
+            classify_head(&captured("a", "select1_head"), CAPS).unwrap(),
+            QueryHead::ResultSet { columns: 1 }
+        );
+        assert_eq!(
+            classify_head(&captured("a", "types_head"), CAPS).unwrap(),
+            QueryHead::ResultSet { columns: 6 }
+        );
         match classify_head(&captured("a", "insert_head"), CAPS).unwrap() {
             QueryHead::Ok(ok) => assert_eq!((ok.affected_rows, ok.last_insert_id), (3, 1)),
             other => panic!("{other:?}"),
@@ -110,8 +130,14 @@ mod tests {
             QueryHead::Ok(ok) => assert!(ok.info.is_empty()),
             other => panic!("{other:?}"),
         }
-        assert_eq!(classify_head(b"\xfb/tmp/x.csv", CAPS).unwrap(), QueryHead::LocalInfile(b"/tmp/x.csv".to_vec()));
-        assert_eq!(classify_head(b"\xfc\x2c\x01", CAPS).unwrap(), QueryHead::ResultSet { columns: 300 });
+        assert_eq!(
+            classify_head(b"\xfb/tmp/x.csv", CAPS).unwrap(),
+            QueryHead::LocalInfile(b"/tmp/x.csv".to_vec())
+        );
+        assert_eq!(
+            classify_head(b"\xfc\x2c\x01", CAPS).unwrap(),
+            QueryHead::ResultSet { columns: 300 }
+        );
         assert!(classify_head(b"", CAPS).is_err());
         assert!(classify_head(b"\x01\x00", CAPS).is_err());
         for label in ["select1_head", "insert_head", "error_head"] {
@@ -122,11 +148,17 @@ mod tests {
     #[test]
     fn captured_result_set_with_null() {
         // Walk the captured reply to the typed SELECT as the driver will.
-        let QueryHead::ResultSet { columns } = classify_head(&captured("a", "types_head"), CAPS).unwrap() else {
+        let QueryHead::ResultSet { columns } =
+            classify_head(&captured("a", "types_head"), CAPS).unwrap()
+        else {
             panic!("not a result set")
         };
         let names: Vec<Vec<u8>> = (0..columns)
-            .map(|i| ColumnDefinition::decode(&captured("a", &format!("types_col{i}"))).unwrap().name)
+            .map(|i| {
+                ColumnDefinition::decode(&captured("a", &format!("types_col{i}")))
+                    .unwrap()
+                    .name
+            })
             .collect();
         assert_eq!(names, [&b"i"[..], b"s", b"n", b"d", b"dt", b"b"]);
         let row = captured("a", "types_row0");
@@ -147,7 +179,11 @@ mod tests {
             while !r.at_end() && r.next_cell().is_ok() {}
         });
         match classify_row(&captured("a", "types_row1"), CAPS).unwrap() {
-            RowEnd::End { status, warnings, ok: Some(ok) } => {
+            RowEnd::End {
+                status,
+                warnings,
+                ok: Some(ok),
+            } => {
                 assert_eq!((status, warnings), (SERVER_STATUS_AUTOCOMMIT, 0));
                 assert_eq!(ok.status, status);
             }
@@ -175,10 +211,17 @@ mod tests {
 
     #[test]
     fn classic_eof_ends_rows() {
-        assert_eq!(classify_row(&captured("b", "select1_row0"), 0).unwrap(), RowEnd::Row);
+        assert_eq!(
+            classify_row(&captured("b", "select1_row0"), 0).unwrap(),
+            RowEnd::Row
+        );
         assert_eq!(
             classify_row(&captured("b", "select1_row1"), 0).unwrap(),
-            RowEnd::End { status: SERVER_STATUS_AUTOCOMMIT, warnings: 0, ok: None }
+            RowEnd::End {
+                status: SERVER_STATUS_AUTOCOMMIT,
+                warnings: 0,
+                ok: None
+            }
         );
         all_prefixes(&captured("b", "select1_row1"), |b| classify_row(b, 0));
         all_prefixes(&captured("a", "select1_row1"), |b| classify_row(b, CAPS));
@@ -186,7 +229,11 @@ mod tests {
 
     #[test]
     fn errors_and_odd_rows() {
-        let err = ErrPacket { code: 1317, sqlstate: *b"70100", message: "Query execution was interrupted".into() };
+        let err = ErrPacket {
+            code: 1317,
+            sqlstate: *b"70100",
+            message: "Query execution was interrupted".into(),
+        };
         assert_eq!(classify_row(&err.encode(), CAPS).unwrap(), RowEnd::Err(err));
         assert!(classify_row(b"\xff\xff\xff\x01\x00", CAPS).is_err());
         assert!(classify_row(b"", CAPS).is_err());
