@@ -34,7 +34,8 @@ PLUGIN_AUTH_LENENC = 1 << 21
 SESSION_TRACK = 1 << 23
 DEPRECATE_EOF = 1 << 24
 
-# What the Rust Handshake asks for (keep in sync with proto/session/handshake.rs).
+# What the Rust Handshake asks for (keep in sync with BASE_CAPABILITIES in
+# src/proto/session/handshake.rs; DEPRECATE_EOF is added per session below).
 BASE = (LONG_PASSWORD | LONG_FLAG | PROTOCOL_41 | TRANSACTIONS | SECURE_CONNECTION
         | MULTI_STATEMENTS | MULTI_RESULTS | PS_MULTI_RESULTS | PLUGIN_AUTH
         | PLUGIN_AUTH_LENENC | CONNECT_ATTRS)
