@@ -153,7 +153,6 @@ impl Socket {
     pub fn is_unix(&self) -> bool {
         self.unix
     }
-
 }
 
 impl AsFd for Socket {

@@ -7,6 +7,8 @@ pub mod framing;
 pub mod packets;
 pub mod reader;
 pub mod session;
+#[cfg(test)]
+mod testutil;
 pub mod writer;
 
 pub use framing::Framer;

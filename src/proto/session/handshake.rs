@@ -1,7 +1,33 @@
 //! Connection phase: greeting -> response -> (auth switch / more data)* -> OK or ERR.
 
-use super::super::packets::{ErrPacket, Greeting, OkPacket};
-use super::super::Result;
+use super::super::auth::{Plugin, MYSQL_NATIVE_PASSWORD};
+use super::super::packets::generic::{EOF_HEADER, ERR_HEADER, OK_HEADER};
+use super::super::packets::{ErrPacket, Greeting, HandshakeResponse, OkPacket};
+use super::super::reader::Reader;
+use super::super::{ProtoError, Result};
+use crate::consts::capability::*;
+
+/// AuthMoreData: extra plugin data from the server (caching_sha2_password, ...).
+const AUTH_MORE_DATA: u8 = 0x01;
+
+/// What we ask for from every server (then masked by what it offers).
+/// CLIENT_SESSION_TRACK stays off until something reads session state.
+pub const BASE_CAPABILITIES: u32 = CLIENT_LONG_PASSWORD
+    | CLIENT_LONG_FLAG
+    | CLIENT_PROTOCOL_41
+    | CLIENT_TRANSACTIONS
+    | CLIENT_SECURE_CONNECTION
+    | CLIENT_MULTI_STATEMENTS
+    | CLIENT_MULTI_RESULTS
+    | CLIENT_PS_MULTI_RESULTS
+    | CLIENT_PLUGIN_AUTH
+    | CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA
+    | CLIENT_CONNECT_ATTRS
+    | CLIENT_DEPRECATE_EOF;
+
+/// User flags we never pass through: compression and TLS need support in the
+/// layers below, which must ask for them explicitly.
+const USER_FLAG_MASK: u32 = !(CLIENT_COMPRESS | CLIENT_SSL | CLIENT_SSL_VERIFY_SERVER_CERT);
 
 #[derive(Debug, Clone, Default)]
 pub struct HandshakeConfig {
@@ -30,7 +56,9 @@ pub struct Handshake {
     config: HandshakeConfig,
     greeting: Option<Greeting>,
     capabilities: u32,
-    plugin: String,
+    mariadb_capabilities: u32,
+    /// The authentication plugin in use (None before the greeting).
+    auth: Option<Plugin>,
 }
 
 impl Handshake {
@@ -39,17 +67,95 @@ impl Handshake {
             config,
             greeting: None,
             capabilities: 0,
-            plugin: String::new(),
+            mariadb_capabilities: 0,
+            auth: None,
         }
     }
     /// Feed the server's first packet (a greeting, or an ERR such as "too many
     /// connections"): returns the HandshakeResponse41 to send, or Failed.
     pub fn greeting(&mut self, payload: &[u8]) -> Result<HandshakeStep> {
-        todo!()
+        if payload.first() == Some(&ERR_HEADER) {
+            return Ok(HandshakeStep::Failed(ErrPacket::decode(payload)?));
+        }
+        let g = Greeting::decode(payload)?;
+        if g.capabilities & CLIENT_PROTOCOL_41 == 0 {
+            return Err(ProtoError::OldServer);
+        }
+        let mut wanted = BASE_CAPABILITIES | (self.config.client_flag & USER_FLAG_MASK);
+        if self.config.database.is_some() {
+            wanted |= CLIENT_CONNECT_WITH_DB;
+        } else {
+            wanted &= !CLIENT_CONNECT_WITH_DB;
+        }
+        let caps = wanted & g.capabilities;
+        // No MariaDB extensions requested yet (progress reports, bulk, metadata cache);
+        // when some are, mask them with the greeting's mariadb_capabilities.
+        let mariadb_caps: u32 = 0;
+
+        let plugin_name = if caps & CLIENT_PLUGIN_AUTH != 0 && !g.auth_plugin_name.is_empty() {
+            g.auth_plugin_name.as_str()
+        } else {
+            MYSQL_NATIVE_PASSWORD
+        };
+        let mut plugin = Plugin::for_name(plugin_name)?;
+        let auth_response = plugin.start(&self.config.password, &g.auth_plugin_data)?;
+        let response = HandshakeResponse {
+            capabilities: caps,
+            max_packet_size: self.config.max_packet_size,
+            collation: self.config.collation,
+            user: self.config.user.clone(),
+            auth_response,
+            database: if caps & CLIENT_CONNECT_WITH_DB != 0 {
+                self.config.database.clone()
+            } else {
+                None
+            },
+            auth_plugin_name: plugin.name().to_owned(),
+            connect_attrs: self.config.connect_attrs.clone(),
+            mariadb_capabilities: mariadb_caps,
+        };
+        self.capabilities = caps;
+        self.mariadb_capabilities = mariadb_caps;
+        self.auth = Some(plugin);
+        self.greeting = Some(g);
+        Ok(HandshakeStep::Send(response.encode()))
     }
     /// Feed every later server packet until Done or Failed.
     pub fn packet(&mut self, payload: &[u8]) -> Result<HandshakeStep> {
-        todo!()
+        let Some(plugin) = self.auth.as_mut() else {
+            return Err(ProtoError::Malformed(
+                "handshake packet before the greeting",
+            ));
+        };
+        match payload.first() {
+            Some(&OK_HEADER) => Ok(HandshakeStep::Done(OkPacket::decode(
+                payload,
+                self.capabilities,
+            )?)),
+            Some(&ERR_HEADER) => Ok(HandshakeStep::Failed(ErrPacket::decode(payload)?)),
+            Some(&EOF_HEADER) => {
+                // AuthSwitchRequest: plugin name, then that plugin's nonce. A bare
+                // 0xFE is the pre-4.1 request for mysql_old_password.
+                let mut r = Reader::new(&payload[1..]);
+                if r.is_empty() {
+                    return Err(ProtoError::UnsupportedPlugin("mysql_old_password".into()));
+                }
+                let name = String::from_utf8_lossy(r.null_terminated_or_rest()).into_owned();
+                let data = r.rest();
+                let nonce = data.strip_suffix(&[0]).unwrap_or(data);
+                let mut next = Plugin::for_name(&name)?;
+                let reply = next.start(&self.config.password, nonce)?;
+                *plugin = next;
+                Ok(HandshakeStep::Send(reply))
+            }
+            Some(&AUTH_MORE_DATA) => Ok(HandshakeStep::Send(
+                plugin.more_data(&self.config.password, &payload[1..])?,
+            )),
+            Some(_) => Err(ProtoError::Malformed(
+                "unexpected packet during authentication",
+            )),
+            None => Err(ProtoError::Malformed("empty packet during authentication")),
+        }
     }
     pub fn server(&self) -> Option<&Greeting> {
         self.greeting.as_ref()
@@ -60,6 +166,192 @@ impl Handshake {
     }
     /// MariaDB extended capabilities both sides agreed on.
     pub fn mariadb_capabilities(&self) -> u32 {
-        todo!()
+        self.mariadb_capabilities
+    }
+    /// Name of the authentication plugin in use (empty before the greeting).
+    pub fn plugin(&self) -> &str {
+        self.auth.as_ref().map_or("", Plugin::name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::testutil::{all_prefixes, captured, unhex};
+    use super::*;
+    use crate::consts::status::SERVER_STATUS_AUTOCOMMIT;
+
+    /// The configuration capture.py used for sessions a, b, d and e.
+    fn capture_config() -> HandshakeConfig {
+        HandshakeConfig {
+            user: b"root".to_vec(),
+            password: Vec::new(),
+            database: Some(b"test".to_vec()),
+            collation: 45,
+            client_flag: 0,
+            connect_attrs: vec![
+                ("_client_name".into(), "unshaken-capture".into()),
+                ("_pid".into(), "1".into()),
+            ],
+            max_packet_size: 16 << 20,
+        }
+    }
+
+    fn send(step: HandshakeStep) -> Vec<u8> {
+        match step {
+            HandshakeStep::Send(v) => v,
+            other => panic!("expected Send, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn replays_captured_login() {
+        let mut hs = Handshake::new(capture_config());
+        let sent = send(hs.greeting(&captured("a", "greeting")).unwrap());
+        // Byte for byte what the real server accepted.
+        assert_eq!(sent, captured("a", "response"));
+        let caps = hs.capabilities();
+        // MariaDB clears bit 0 (CLIENT_LONG_PASSWORD, which it reads as CLIENT_MYSQL).
+        assert_eq!(
+            caps,
+            (BASE_CAPABILITIES | CLIENT_CONNECT_WITH_DB) & !CLIENT_MYSQL
+        );
+        assert_eq!(
+            caps & (CLIENT_SESSION_TRACK | CLIENT_SSL | CLIENT_COMPRESS),
+            0
+        );
+        assert_eq!(hs.mariadb_capabilities(), 0);
+        assert_eq!(hs.plugin(), MYSQL_NATIVE_PASSWORD);
+        assert!(hs.server().unwrap().is_mariadb());
+        let ok = OkPacket {
+            status: SERVER_STATUS_AUTOCOMMIT,
+            ..Default::default()
+        };
+        assert_eq!(
+            hs.packet(&captured("a", "ok")).unwrap(),
+            HandshakeStep::Done(ok)
+        );
+    }
+
+    #[test]
+    fn password_and_flags() {
+        let config = HandshakeConfig {
+            password: b"secret".to_vec(),
+            database: None,
+            client_flag: CLIENT_FOUND_ROWS
+                | CLIENT_COMPRESS
+                | CLIENT_SSL
+                | CLIENT_INTERACTIVE
+                | (1 << 29),
+            ..capture_config()
+        };
+        let mut hs = Handshake::new(config);
+        let sent = send(hs.greeting(&captured("a", "greeting")).unwrap());
+        let r = HandshakeResponse::decode(&sent).unwrap();
+        let caps = (BASE_CAPABILITIES | CLIENT_FOUND_ROWS | CLIENT_INTERACTIVE) & !CLIENT_MYSQL;
+        assert_eq!(r.capabilities, caps);
+        assert_eq!(hs.capabilities(), caps);
+        assert_eq!(r.database, None);
+        // Scramble of "secret" with the captured nonce, computed with Python's hashlib.
+        assert_eq!(
+            r.auth_response,
+            unhex("d0fadefef78e3932e6d9b980290527c29eae35db")
+        );
+        assert_eq!(r.auth_plugin_name, MYSQL_NATIVE_PASSWORD);
+        assert_eq!(r.user, b"root");
+    }
+
+    #[test]
+    fn auth_switch() {
+        let mut hs = Handshake::new(capture_config());
+        send(hs.greeting(&captured("d", "greeting")).unwrap());
+        // Empty password: empty reply, as sent in the capture.
+        let reply = send(hs.packet(&captured("d", "switch")).unwrap());
+        assert_eq!(reply, captured("d", "switch_response"));
+        assert!(matches!(
+            hs.packet(&captured("d", "ok")).unwrap(),
+            HandshakeStep::Done(_)
+        ));
+
+        let mut hs = Handshake::new(HandshakeConfig {
+            password: b"secret".to_vec(),
+            ..capture_config()
+        });
+        send(hs.greeting(&captured("d", "greeting")).unwrap());
+        let reply = send(hs.packet(&captured("d", "switch")).unwrap());
+        assert_eq!(reply, unhex("78d099a5040b4bf5ee08a736229cef595a26300e"));
+
+        // Switch to clear text, then to something unknown.
+        let reply = send(hs.packet(b"\xfemysql_clear_password\0").unwrap());
+        assert_eq!(reply, b"secret\0");
+        assert_eq!(hs.plugin(), "mysql_clear_password");
+        assert_eq!(
+            hs.packet(b"\xfeclient_ed25519\0abc\0"),
+            Err(ProtoError::UnsupportedPlugin("client_ed25519".into()))
+        );
+        assert_eq!(
+            hs.packet(b"\xfe"),
+            Err(ProtoError::UnsupportedPlugin("mysql_old_password".into()))
+        );
+    }
+
+    #[test]
+    fn failures() {
+        let mut hs = Handshake::new(capture_config());
+        assert!(hs.packet(&captured("a", "ok")).is_err());
+        // ERR instead of a greeting.
+        match hs.greeting(b"\xff\x10\x04Too many connections").unwrap() {
+            HandshakeStep::Failed(e) => assert_eq!(e.code, 1040),
+            other => panic!("{other:?}"),
+        }
+        let mut hs = Handshake::new(capture_config());
+        send(hs.greeting(&captured("e", "greeting")).unwrap());
+        match hs.packet(&captured("e", "err")).unwrap() {
+            HandshakeStep::Failed(e) => assert_eq!((e.code, &e.sqlstate), (1049, b"42000")),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            hs.packet(b"\x01\x03"),
+            Err(ProtoError::UnsupportedPlugin(MYSQL_NATIVE_PASSWORD.into()))
+        );
+        assert!(hs.packet(b"\x02").is_err());
+        assert!(hs.packet(b"").is_err());
+    }
+
+    #[test]
+    fn server_plugin_must_be_supported_and_41_required() {
+        let mut g = Greeting::decode(&captured("a", "greeting")).unwrap();
+        g.auth_plugin_name = "caching_sha2_password".into();
+        let mut hs = Handshake::new(capture_config());
+        assert_eq!(
+            hs.greeting(&g.encode()),
+            Err(ProtoError::UnsupportedPlugin(
+                "caching_sha2_password".into()
+            ))
+        );
+        g.auth_plugin_name.clear();
+        send(
+            Handshake::new(capture_config())
+                .greeting(&g.encode())
+                .unwrap(),
+        );
+        g.capabilities &= !CLIENT_PROTOCOL_41;
+        assert_eq!(
+            Handshake::new(capture_config()).greeting(&g.encode()),
+            Err(ProtoError::OldServer)
+        );
+    }
+
+    #[test]
+    fn truncated_packets_never_panic() {
+        let greeting = captured("a", "greeting");
+        all_prefixes(&greeting, |b| Handshake::new(capture_config()).greeting(b));
+        for (s, label) in [("d", "switch"), ("a", "ok"), ("e", "err")] {
+            let p = captured(s, label);
+            all_prefixes(&p, |b| {
+                let mut hs = Handshake::new(capture_config());
+                hs.greeting(&greeting).unwrap();
+                hs.packet(b)
+            });
+        }
     }
 }
