@@ -127,7 +127,7 @@ impl Conn {
             status: ok.status,
             server: ServerInfo {
                 is_mariadb: greeting.is_mariadb(),
-                version: greeting.server_version,
+                version: greeting.version().to_string(),
                 connection_id: greeting.connection_id,
                 protocol_version: greeting.protocol_version,
             },
