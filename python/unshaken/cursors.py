@@ -188,10 +188,10 @@ class BaseCursor:
         if m is None:
             self.rowcount = sum(self.execute(query, arg) for arg in args)
             return self.rowcount
-        # The head has no placeholders; "% ()" only turns %% into %.
-        head = m.group("head") % ()
+        head = _unescape_percent(m.group("head"))
         row = m.group("row").rstrip()
-        return self._do_execute_many(head, row, m.group("tail") or "", args)
+        tail = _unescape_percent(m.group("tail") or "")
+        return self._do_execute_many(head, row, tail, args)
 
     def _do_execute_many(self, head, row, tail, args):
         encoding = self._get_db().encoding
@@ -287,6 +287,16 @@ class BaseCursor:
 
     def __iter__(self):
         return iter(self.fetchone, None)
+
+
+def _unescape_percent(text):
+    """'%%' -> '%' in the parts around the VALUES row, which take no
+    arguments. MySQLdb leaves the ON DUPLICATE part unformatted, so its
+    '%%' reached the server doubled; here it means '%' as everywhere else."""
+    try:
+        return text % ()
+    except TypeError as exc:  # a placeholder outside the VALUES row
+        raise ProgrammingError(str(exc)) from None
 
 
 def _key_bytes(key, encoding):
