@@ -1,0 +1,416 @@
+"""The Connection class, as MySQLdb.connections.
+
+A Connection wraps one ``_native.Connection`` (the compiled session, kept in
+``self._conn``) and adds MySQLdb's policy on top: argument names and
+defaults, the converter dicts, charset and autocommit set-up, literal
+quoting, and cursor creation.
+"""
+
+import re
+
+from . import _escape, _native, cursors
+from ._exceptions import (
+    DatabaseError,
+    DataError,
+    Error,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    Warning,
+)
+from ._optionfile import read_options
+from .constants import CLIENT, CR, FIELD_TYPE
+from .converters import _bytes_or_str, conversions
+
+__all__ = ["Connection", "numeric_part"]
+
+# MySQL charset name -> Python codec, where the two differ in meaning
+# (MySQL's latin1 is really cp1252).
+_charset_to_encoding = {
+    "utf8mb4": "utf8",
+    "utf8mb3": "utf8",
+    "latin1": "cp1252",
+    "koi8r": "koi8_r",
+    "koi8u": "koi8_u",
+}
+
+# connect()'s arguments in MySQLdb's positional order.
+_POSITIONAL = (
+    "host", "user", "password", "database", "port", "unix_socket", "conv",
+    "connect_timeout", "compress", "named_pipe", "init_command",
+    "read_default_file", "read_default_group", "client_flag", "ssl", "ssl_mode",
+    "local_infile", "read_timeout", "write_timeout", "charset", "auth_plugin",
+    "server_public_key_path",
+)
+# Handled by this class rather than by the session.
+_KEYWORD_ONLY = (
+    "cursorclass", "collation", "use_unicode", "sql_mode", "binary_prefix",
+    "multi_statements", "autocommit",
+)
+_ALIASES = {"db": "database", "passwd": "password"}
+_SSL_MODES = ("DISABLED", "PREFERRED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY")
+
+# With use_unicode, these columns decode to str unless their charset is binary.
+_TEXT_TYPES = (
+    FIELD_TYPE.STRING, FIELD_TYPE.VAR_STRING, FIELD_TYPE.VARCHAR,
+    FIELD_TYPE.TINY_BLOB, FIELD_TYPE.MEDIUM_BLOB, FIELD_TYPE.LONG_BLOB, FIELD_TYPE.BLOB,
+)
+
+re_numeric_part = re.compile(r"^(\d+)")
+
+
+def numeric_part(s):
+    """Leading digits of ``s`` as an int ('20-alpha' -> 20), else None."""
+    m = re_numeric_part.match(s)
+    return int(m.group(1)) if m else None
+
+
+def _bind_arguments(args, kwargs):
+    """Positional and keyword arguments -> one dict, checked like MySQLdb's
+    connect(): unknown names and duplicates raise TypeError."""
+    if len(args) > len(_POSITIONAL):
+        raise TypeError(
+            f"connect() takes at most {len(_POSITIONAL)} positional arguments"
+            f" ({len(args)} given)"
+        )
+    params = dict(zip(_POSITIONAL, args))
+    for name, value in kwargs.items():
+        name = _ALIASES.get(name, name)
+        if name not in _POSITIONAL and name not in _KEYWORD_ONLY:
+            raise TypeError(f"'{name}' is an invalid keyword argument for connect()")
+        if name in params and name in _POSITIONAL[: len(args)]:
+            raise TypeError(f"argument for connect() given by name ('{name}') and position")
+        params[name] = value
+    return params
+
+
+def _text_bytes(value):
+    """Credentials go to the session as bytes; str is taken as UTF-8."""
+    if value is None or isinstance(value, bytes):
+        return value
+    return str(value).encode("utf-8")
+
+
+def _seconds(value):
+    return value or None  # 0 means "no limit", as in the C client
+
+
+def _check_unsupported(params):
+    """Refuse options the core cannot honour yet where ignoring them would
+    be unsafe; harmless hints (compress, auth_plugin, ...) are ignored."""
+    ssl, ssl_mode = params.get("ssl"), params.get("ssl_mode")
+    if ssl_mode is not None and ssl_mode not in _SSL_MODES:
+        raise NotSupportedError("Unknown ssl_mode specification")
+    if ssl or _SSL_MODES.index(ssl_mode or "PREFERRED") >= 2:
+        # Connecting in clear text when TLS was asked for would be silent harm.
+        raise NotSupportedError("TLS connections are not supported by this build")
+    if params.get("named_pipe"):
+        raise NotSupportedError("named pipes are not supported")
+
+
+def _copy_conv(conv):
+    """A private copy of ``conv``; list values are copied too, as MySQLdb does,
+    so per-connection edits never leak into the shared dict."""
+    return {k: (v[:] if isinstance(k, int) and isinstance(v, list) else v)
+            for k, v in conv.items()}
+
+
+class Connection:
+    """A MySQL/MariaDB connection (MySQLdb-compatible).
+
+    Prefer keyword arguments. Besides the C-client style options
+    (host, user, password/passwd, database/db, port, unix_socket, conv,
+    connect_timeout, read_timeout, write_timeout, init_command,
+    read_default_file, read_default_group, client_flag, charset, ...)
+    it takes cursorclass, collation, use_unicode (default True), sql_mode,
+    binary_prefix, multi_statements (default True) and autocommit
+    (default False, as PEP 249 asks; None keeps the server default).
+    """
+
+    default_cursor = cursors.Cursor
+
+    Warning = Warning
+    Error = Error
+    InterfaceError = InterfaceError
+    DatabaseError = DatabaseError
+    DataError = DataError
+    OperationalError = OperationalError
+    IntegrityError = IntegrityError
+    InternalError = InternalError
+    ProgrammingError = ProgrammingError
+    NotSupportedError = NotSupportedError
+
+    _closed = True  # until the session exists
+
+    def __init__(self, *args, **kwargs):
+        params = _bind_arguments(args, kwargs)
+        file_params = read_options(
+            params.get("read_default_file"), params.get("read_default_group")
+        )
+        for name, value in file_params.items():
+            if params.get(name) is None:  # explicit arguments win over the file
+                params[name] = value
+        _check_unsupported(params)
+
+        conv = params.get("conv")
+        if conv is None:
+            conv = conversions
+        self.converter = _copy_conv(conv)
+        self.encoders = {k: v for k, v in conv.items() if type(k) is not int}
+        use_unicode = params.get("use_unicode", True)
+        if use_unicode:
+            self.converter.update(dict.fromkeys(_TEXT_TYPES, _bytes_or_str))
+            # JSON is text even when the server labels it binary.
+            self.converter[FIELD_TYPE.JSON] = str
+
+        self.cursorclass = params.get("cursorclass", self.default_cursor)
+        self._binary_prefix = params.get("binary_prefix", False)
+        charset = params.get("charset") or "utf8mb4"
+        self._set_attributes(params)
+
+        self._conn = _native.Connection(**self._native_kwargs(params, charset, use_unicode))
+        self._closed = False
+        self.encoding = _charset_to_encoding.get(charset, charset)
+        self.messages = []
+        self._configure_session(params, charset)
+
+    def _native_kwargs(self, params, charset, use_unicode):
+        client_flag = params.get("client_flag", 0) | CLIENT.MULTI_RESULTS
+        if params.get("multi_statements", True):
+            client_flag |= CLIENT.MULTI_STATEMENTS
+        self.client_flag = client_flag
+        return {
+            "host": params.get("host"),
+            "port": params.get("port") or 3306,
+            "unix_socket": params.get("unix_socket"),
+            "user": _text_bytes(params.get("user")) or b"",
+            "password": _text_bytes(params.get("password")) or b"",
+            "database": _text_bytes(params.get("database")) or None,
+            "charset": charset,
+            "connect_timeout": _seconds(params.get("connect_timeout")),
+            "read_timeout": _seconds(params.get("read_timeout")),
+            "write_timeout": _seconds(params.get("write_timeout")),
+            "client_flag": client_flag,
+            "conv": self.converter,
+            "use_unicode": bool(use_unicode),
+        }
+
+    def _set_attributes(self, params):
+        """Plain attributes MySQLdb exposes (OpenTelemetry instrumentation
+        reads host/user/database/db)."""
+        host, unix_socket = params.get("host"), params.get("unix_socket")
+        self.host = "localhost" if unix_socket and not host else host
+        self.user = params.get("user")
+        self.database = self.db = params.get("database", "")
+        self.port = params.get("port") or 3306
+
+    def _configure_session(self, params, charset):
+        """What MySQLdb does right after connecting, in the same order."""
+        init_command = params.get("init_command")
+        if init_command:
+            self._run(init_command)
+        self._server_version = tuple(
+            numeric_part(n) for n in self.get_server_info().split(".")[:2]
+        )
+        if params.get("collation"):
+            self.set_character_set(charset, params["collation"])
+        if params.get("sql_mode"):
+            self.set_sql_mode(params["sql_mode"])
+        # PEP 249 wants autocommit off; None leaves the server's default.
+        autocommit = params.get("autocommit", False)
+        if autocommit is not None:
+            self.autocommit(autocommit)
+
+    def _run(self, sql):
+        """Run a statement of our own and drop whatever it returns."""
+        self.query(sql)
+        self.discard_result()
+        while self.next_result() == 0:
+            self.discard_result()
+
+    # -- context manager, lifecycle --
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        self.close()
+
+    def __repr__(self):
+        state = "closed" if self._closed else f"open to {self.host or 'localhost'!r}"
+        cls = type(self)
+        return f"<{cls.__module__}.{cls.__qualname__} {state} at {id(self):#x}>"
+
+    def close(self):
+        """Close the connection. Closing twice raises, as in MySQLdb."""
+        if self._closed:
+            raise OperationalError(CR.SERVER_GONE_ERROR, "")
+        self._closed = True
+        self._conn.close()
+
+    @property
+    def open(self):
+        """1 while the connection is usable, else 0 (an int, as MySQLdb)."""
+        return int(not self._closed and self._conn.open)
+
+    def cursor(self, cursorclass=None):
+        """A new cursor of ``cursorclass`` (default: ``self.cursorclass``)."""
+        return (cursorclass or self.cursorclass)(self)
+
+    # -- transactions --
+
+    def autocommit(self, on):
+        """Turn autocommit on or off; no round trip if it is already so."""
+        on = bool(on)
+        if self.get_autocommit() != on:
+            self._conn.autocommit(on)
+
+    def get_autocommit(self):
+        return self._conn.get_autocommit()
+
+    def begin(self):
+        """Start a transaction explicitly (not needed with autocommit off)."""
+        self.query(b"BEGIN")
+
+    def commit(self):
+        self.query(b"COMMIT")
+
+    def rollback(self):
+        self.query(b"ROLLBACK")
+
+    # -- statements and results --
+
+    def query(self, query):
+        """Send one statement (or several, with multi_statements)."""
+        if isinstance(query, str):
+            query = query.encode(self.encoding)
+        elif isinstance(query, bytearray):
+            query = bytes(query)  # the core reads it without the GIL
+        self._conn.query(query)
+
+    def store_result(self):
+        return self._conn.store_result()
+
+    def use_result(self):
+        return self._conn.use_result()
+
+    def next_result(self):
+        """0 when another result is now current, -1 when there are no more."""
+        return self._conn.next_result()
+
+    def discard_result(self):
+        """Drop the current result set without building its rows."""
+        discard = getattr(self._conn, "discard_result", None)  # optional in the core
+        if discard is not None:
+            discard()
+        else:
+            self._conn.store_result()
+
+    def affected_rows(self):
+        return self._conn.affected_rows()
+
+    def insert_id(self):
+        return self._conn.insert_id()
+
+    def field_count(self):
+        return self._conn.field_count()
+
+    def warning_count(self):
+        return self._conn.warning_count()
+
+    def info(self):
+        return self._conn.info()
+
+    def show_warnings(self):
+        """The last statement's warnings as (Level, Code, Message) tuples."""
+        self.query(b"SHOW WARNINGS")
+        result = self.store_result()
+        return result.fetch_row(0) if result is not None else ()
+
+    # -- session --
+
+    def ping(self, reconnect=False):
+        """Check the server is reachable. ``reconnect`` is accepted for
+        compatibility and ignored: a lost session is reported, not silently
+        replaced (which would drop its transaction and settings)."""
+        self._conn.ping()
+
+    def select_db(self, db):
+        self._conn.select_db(_text_bytes(db))
+
+    def kill(self, pid):
+        self.query(b"KILL %d" % int(pid))
+
+    def set_character_set(self, charset, collation=None):
+        """Switch the connection charset (and collation, if given)."""
+        if collation:
+            self._run(f"SET NAMES {charset} COLLATE {collation}")
+        elif charset != self.character_set_name():
+            self._run(f"SET NAMES {charset}")
+        self.encoding = _charset_to_encoding.get(charset, charset)
+
+    def set_sql_mode(self, sql_mode):
+        """Set the session sql_mode."""
+        self._run(f"SET SESSION sql_mode='{sql_mode}'")
+
+    def character_set_name(self):
+        return self._conn.character_set_name()
+
+    def thread_id(self):
+        return self._conn.thread_id()
+
+    def get_server_info(self):
+        return self._conn.get_server_info()
+
+    def get_host_info(self):
+        return self._conn.get_host_info()
+
+    def get_proto_info(self):
+        return self._conn.get_proto_info()
+
+    def fileno(self):
+        return self._conn.fileno()
+
+    # -- quoting --
+
+    def escape_string(self, s):
+        """Escape ``s`` (str or bytes) for use inside quotes; returns bytes.
+        Honours the session's NO_BACKSLASH_ESCAPES while open."""
+        if isinstance(s, str):
+            s = s.encode(self.encoding)
+        if self._closed:
+            # MySQLdb falls back to plain escaping here instead of raising.
+            return _escape.escape_string(s)
+        return self._conn.escape_string(bytes(s))
+
+    def string_literal(self, obj):
+        """``obj`` (bytes, or anything via str()) as a quoted literal (bytes)."""
+        if not isinstance(obj, bytes):
+            obj = str(obj).encode(self.encoding)
+        return b"'" + self.escape_string(obj) + b"'"
+
+    def escape(self, obj, mapping=None):
+        """Encode ``obj`` with the encoder for its type in ``mapping``
+        (default: the connection's encoders); others become string literals."""
+        return _escape.escape(
+            obj, self.encoders if mapping is None else mapping, self.string_literal
+        )
+
+    def literal(self, o):
+        """The SQL literal (bytes) for one query argument. Sequences become
+        ``(a,b,...)`` so ``IN %s`` works."""
+        if isinstance(o, str):
+            return self.string_literal(o.encode(self.encoding))
+        if isinstance(o, (bytes, bytearray)):
+            return self._bytes_literal(o)
+        if isinstance(o, (tuple, list)):
+            return b"(" + b",".join(map(self.literal, o)) + b")"
+        s = self.escape(o, self.encoders)
+        return s.encode(self.encoding) if isinstance(s, str) else s
+
+    def _bytes_literal(self, bs):
+        literal = self.string_literal(bytes(bs))
+        return b"_binary" + literal if self._binary_prefix else literal

@@ -1,0 +1,3 @@
+"""Protocol constants with the names MySQLdb.constants uses."""
+
+__all__ = ["CLIENT", "CR", "ER", "FIELD_TYPE", "FLAG"]

@@ -1,0 +1,12 @@
+"""Version numbers.
+
+``version_info`` and ``__version__`` report the mysqlclient release whose
+behaviour this package reproduces: Django, SQLAlchemy and others gate
+features on ``MySQLdb.version_info`` / ``__version__``, so they must see a
+mysqlclient-shaped version. unshaken's own version is ``unshaken_version``.
+"""
+
+version_info = (2, 2, 7, "final", 0)
+__version__ = "2.2.7"
+
+unshaken_version = "0.1.0"
