@@ -27,16 +27,6 @@ from .converters import _bytes_or_str, conversions
 
 __all__ = ["Connection", "numeric_part"]
 
-# MySQL charset name -> Python codec, where the two differ in meaning
-# (MySQL's latin1 is really cp1252).
-_charset_to_encoding = {
-    "utf8mb4": "utf8",
-    "utf8mb3": "utf8",
-    "latin1": "cp1252",
-    "koi8r": "koi8_r",
-    "koi8u": "koi8_u",
-}
-
 # connect()'s arguments in MySQLdb's positional order.
 _POSITIONAL = (
     "host", "user", "password", "database", "port", "unix_socket", "conv",
@@ -173,7 +163,7 @@ class Connection:
 
         self._conn = _native.Connection(**self._native_kwargs(params, charset, use_unicode))
         self._closed = False
-        self.encoding = _charset_to_encoding.get(charset, charset)
+        self.encoding = self._conn.encoding()  # the Python codec of `charset`
         self.messages = []
         self._configure_session(params, charset)
 
@@ -346,11 +336,9 @@ class Connection:
 
     def set_character_set(self, charset, collation=None):
         """Switch the connection charset (and collation, if given)."""
-        if collation:
-            self._run(f"SET NAMES {charset} COLLATE {collation}")
-        elif charset != self.character_set_name():
-            self._run(f"SET NAMES {charset}")
-        self.encoding = _charset_to_encoding.get(charset, charset)
+        if collation or charset != self.character_set_name():
+            self._conn.set_character_set(charset, collation or None)
+        self.encoding = self._conn.encoding()
 
     def set_sql_mode(self, sql_mode):
         """Set the session sql_mode."""
@@ -373,6 +361,11 @@ class Connection:
 
     def fileno(self):
         return self._conn.fileno()
+
+    def stats(self):
+        """Counters (beyond MySQLdb): ``interrupted_retries`` (syscalls that got
+        EINTR and were retried), ``bytes_in``, ``bytes_out``, ``queries``."""
+        return self._conn.stats()
 
     # -- quoting --
 

@@ -28,6 +28,8 @@ pub struct ServerInfo {
 /// What the last finished statement reported (OK / EOF fields).
 #[derive(Clone, Debug, Default)]
 pub struct LastStatus {
+    /// For a result set: the rows read so far (libmysqlclient reports the row
+    /// count of a stored result here).
     pub affected_rows: u64,
     pub insert_id: u64,
     pub warnings: u16,
@@ -323,7 +325,8 @@ impl Conn {
         }
     }
 
-    fn discard_rows(&mut self, hook: &mut dyn Interrupt) -> Result<()> {
+    /// Read and drop the rest of the current result set's rows.
+    pub fn discard_rows(&mut self, hook: &mut dyn Interrupt) -> Result<()> {
         let mut sink = Vec::new();
         while matches!(self.phase, Phase::Rows) {
             sink.clear();
@@ -400,6 +403,7 @@ impl Conn {
             Phase::Rows => match classify_row(packet, caps)? {
                 RowEnd::Row => {
                     self.phase = Phase::Rows;
+                    self.last.affected_rows += 1;
                     Ok(Step::Row(packet.clone()))
                 }
                 RowEnd::End {

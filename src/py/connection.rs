@@ -29,6 +29,9 @@ struct Slot {
     /// Counters of sessions already closed, so stats() survives close().
     closed_stats: IoStats,
     closed_queries: u64,
+    /// The connection character set (MySQL name) and its Python codec.
+    charset: String,
+    encoding_name: &'static str,
 }
 
 #[pyclass(module = "unshaken._native", name = "Connection", frozen)]
@@ -38,8 +41,6 @@ pub struct Connection {
     pid: u32,
     conv: Option<Py<PyDict>>,
     use_unicode: bool,
-    charset: String,
-    encoding_name: &'static str,
     host_info: String,
 }
 
@@ -100,7 +101,8 @@ impl Connection {
         let mut guard = self.lock(py)?;
         let slot = &mut *guard;
         let Some(mut conn) = slot.conn.take() else {
-            return Err(named(py, "InterfaceError", 0, ""));
+            // What mysqlclient raises for any use of a closed connection.
+            return Err(raise(py, cr::CR_SERVER_GONE_ERROR, ""));
         };
         let mut hook = PyHook::default();
         let result = py.detach(|| f(&mut conn, slot, &mut hook));
@@ -108,11 +110,11 @@ impl Connection {
         result.map_err(|e| to_pyerr(py, e, &mut hook))
     }
 
-    pub(super) fn text_encoding(&self) -> Encoding {
-        match self.encoding_name {
+    fn text_encoding(&self, py: Python<'_>) -> PyResult<Encoding> {
+        Ok(match self.lock(py)?.encoding_name {
             "utf-8" => Encoding::Utf8,
             other => Encoding::Other(CString::new(other).unwrap_or_default()),
-        }
+        })
     }
 
     fn make_result(
@@ -130,7 +132,7 @@ impl Connection {
         Ok(PyResultSet::new(
             columns,
             decoders,
-            self.text_encoding(),
+            self.text_encoding(py)?,
             rows,
         ))
     }
@@ -184,7 +186,13 @@ impl Connection {
                 &format!("Can't initialize character set {charset}"),
             )
         })?;
-        let encoding_name = charset::python_encoding(&charset).unwrap_or("utf-8");
+        let encoding_name = charset::python_encoding(&charset).ok_or_else(|| {
+            raise(
+                py,
+                2019,
+                &format!("Can't initialize character set {charset}"),
+            )
+        })?;
         let endpoint = endpoint(host, port, unix_socket);
         let host_info = match &endpoint {
             Endpoint::Tcp { host, .. } => format!("{host} via TCP/IP"),
@@ -231,12 +239,12 @@ impl Connection {
                 pending: None,
                 closed_stats: IoStats::default(),
                 closed_queries: 0,
+                charset,
+                encoding_name,
             }),
             pid: std::process::id(),
             conv: conv.map(Bound::unbind),
             use_unicode,
-            charset,
-            encoding_name,
             host_info,
         })
     }
@@ -355,8 +363,16 @@ impl Connection {
         Ok(escape_bytes(py, s, nbe))
     }
 
-    fn affected_rows(&self, py: Python<'_>) -> PyResult<u64> {
-        self.run(py, |conn, _, _| Ok(conn.last().affected_rows))
+    /// -1 while an unbuffered result set is still being read, as libmysqlclient.
+    fn affected_rows(&self, py: Python<'_>) -> PyResult<i64> {
+        self.run(py, |conn, _, _| {
+            let n = conn.last().affected_rows;
+            Ok(if conn.in_rows() {
+                -1
+            } else {
+                i64::try_from(n).unwrap_or(-1)
+            })
+        })
     }
     fn insert_id(&self, py: Python<'_>) -> PyResult<u64> {
         self.run(py, |conn, _, _| Ok(conn.last().insert_id))
@@ -387,11 +403,60 @@ impl Connection {
     fn get_proto_info(&self, py: Python<'_>) -> PyResult<u8> {
         self.run(py, |conn, _, _| Ok(conn.server().protocol_version))
     }
-    fn character_set_name(&self) -> String {
-        self.charset.clone()
+    fn character_set_name(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.lock(py)?.charset.clone())
     }
-    fn encoding(&self) -> &'static str {
-        self.encoding_name
+    /// The Python codec of the connection character set.
+    fn encoding(&self, py: Python<'_>) -> PyResult<&'static str> {
+        Ok(self.lock(py)?.encoding_name)
+    }
+
+    /// SET NAMES (with a collation if given) and decode later results accordingly.
+    #[pyo3(signature = (charset, collation=None))]
+    fn set_character_set(
+        &self,
+        py: Python<'_>,
+        charset: String,
+        collation: Option<String>,
+    ) -> PyResult<()> {
+        let unknown = || {
+            raise(
+                py,
+                2019,
+                &format!("Can't initialize character set {charset}"),
+            )
+        };
+        let valid =
+            |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !valid(&charset) || charset::default_collation(&charset).is_none() {
+            return Err(unknown());
+        }
+        let encoding = charset::python_encoding(&charset).ok_or_else(unknown)?;
+        let sql = match &collation {
+            Some(c) if valid(c) => format!("SET NAMES {charset} COLLATE {c}"),
+            Some(c) => {
+                return Err(PyValueError::new_err(format!(
+                    "invalid collation name {c:?}"
+                )))
+            }
+            None => format!("SET NAMES {charset}"),
+        };
+        self.run(py, move |conn, slot, hook| {
+            slot.pending = None;
+            conn.drain(hook)?;
+            conn.query(sql.as_bytes(), hook)?;
+            slot.charset = charset;
+            slot.encoding_name = encoding;
+            Ok(())
+        })
+    }
+
+    /// Drop the current result set without building its rows.
+    fn discard_result(&self, py: Python<'_>) -> PyResult<()> {
+        self.run(py, |conn, slot, hook| {
+            slot.pending = None;
+            conn.discard_rows(hook)
+        })
     }
     fn fileno(&self, py: Python<'_>) -> PyResult<i32> {
         use std::os::fd::AsRawFd;

@@ -93,13 +93,20 @@ fn lookup<'py>(
     if found.is_callable() || found.is_none() {
         return Ok(Some(found));
     }
+    // BINARY_FLAG is also set on text columns with a _bin collation: whether a
+    // column holds bytes is told by its charset alone (as mysqlclient 2.x does).
+    let flags = if col.charset == BINARY_COLLATION {
+        col.flags | BINARY_FLAG
+    } else {
+        col.flags & !BINARY_FLAG
+    };
     for pair in found.try_iter()? {
         let (mask, func): (Bound<'py, PyAny>, Bound<'py, PyAny>) = pair?.extract()?;
         if mask.is_none() {
             return Ok(Some(func));
         }
         let mask: u32 = mask.extract()?;
-        if mask & u32::from(col.flags) != 0 {
+        if mask & u32::from(flags) != 0 {
             return Ok(Some(func));
         }
     }
@@ -129,11 +136,7 @@ pub fn plan(
             } else if func.is(py.get_type::<PyString>()) {
                 Decoder::Str
             } else if func.is(py.get_type::<PyBytes>()) {
-                if is_text_type(col.column_type) && textual {
-                    Decoder::Str
-                } else {
-                    Decoder::Bytes
-                }
+                Decoder::Bytes
             } else if func.is(decimal) {
                 Decoder::Decimal
             } else if is(&DATETIME_OR_NONE, "DateTime_or_None") {
