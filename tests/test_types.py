@@ -29,7 +29,7 @@ CASES = [
     ("decimal-scale", "DECIMAL(10,2)", Decimal("1.5"), Decimal("1.50")),
     ("decimal-65", "DECIMAL(65,30)", Decimal("1" * 35 + "." + "9" * 30),
      Decimal("1" * 35 + "." + "9" * 30)),
-    ("decimal-zero-scale", "DECIMAL(5,0)", 12345, Decimal("12345")),
+    ("decimal-zero-scale", "DECIMAL(5,0)", 12345, Decimal(12345)),
     ("float", "FLOAT", 1.5, 1.5),
     ("float-tenth", "FLOAT", 0.1, 0.1),
     ("double", "DOUBLE", 0.1, 0.1),

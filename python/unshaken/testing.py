@@ -16,9 +16,13 @@ import socket
 import subprocess
 import tempfile
 import time
-from typing import Any, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["TemporaryServer", "ServerStartError", "find_server_binary"]
+if TYPE_CHECKING:  # annotations only: no runtime dependency
+    from typing_extensions import Self
+
+__all__ = ["ServerStartError", "TemporaryServer", "find_server_binary"]
 
 _SEARCH_DIRS = ("/usr/sbin", "/usr/libexec", "/usr/local/sbin", "/usr/local/libexec")
 
@@ -27,7 +31,7 @@ class ServerStartError(RuntimeError):
     """The throwaway server could not be installed or did not become ready."""
 
 
-def _which(names: Sequence[str], extra_dirs: Sequence[str] = _SEARCH_DIRS) -> Optional[str]:
+def _which(names: Sequence[str], extra_dirs: Sequence[str] = _SEARCH_DIRS) -> str | None:
     for name in names:
         found = shutil.which(name)
         if found:
@@ -40,7 +44,7 @@ def _which(names: Sequence[str], extra_dirs: Sequence[str] = _SEARCH_DIRS) -> Op
     return None
 
 
-def find_server_binary() -> Optional[str]:
+def find_server_binary() -> str | None:
     """Path of ``mariadbd`` or ``mysqld``: PATH first, then the usual sbin/libexec dirs."""
     return _which(("mariadbd", "mysqld"))
 
@@ -87,11 +91,11 @@ class TemporaryServer:
 
     def __init__(
         self,
-        extra_args: Optional[List[str]] = None,
+        extra_args: list[str] | None = None,
         *,
         startup_timeout: float = 30.0,
         stop_timeout: float = 15.0,
-        binary: Optional[str] = None,
+        binary: str | None = None,
         keep_dir: bool = False,
     ) -> None:
         self.extra_args = list(extra_args or [])
@@ -101,17 +105,17 @@ class TemporaryServer:
         self.keep_dir = keep_dir
         self.host = "127.0.0.1"
         self.port: int = 0
-        self.tmpdir: Optional[str] = None
-        self.datadir: Optional[str] = None
-        self.unix_socket: Optional[str] = None
-        self.log_path: Optional[str] = None
-        self.pid: Optional[int] = None
-        self._proc: Optional[subprocess.Popen] = None
+        self.tmpdir: str | None = None
+        self.datadir: str | None = None
+        self.unix_socket: str | None = None
+        self.log_path: str | None = None
+        self.pid: int | None = None
+        self._proc: subprocess.Popen | None = None
         self._frozen = False
 
     # -- public API -------------------------------------------------------------
 
-    def connect_kwargs(self) -> Dict[str, Any]:
+    def connect_kwargs(self) -> dict[str, Any]:
         return {
             "host": self.host,
             "port": self.port,
@@ -120,14 +124,14 @@ class TemporaryServer:
             "database": "test",
         }
 
-    def __enter__(self) -> "TemporaryServer":
+    def __enter__(self) -> Self:
         self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def start(self) -> "TemporaryServer":
+    def start(self) -> TemporaryServer:
         if self._proc is not None:
             return self
         if not self.binary:
@@ -142,7 +146,7 @@ class TemporaryServer:
             self.unix_socket = os.path.join(self.tmpdir, "mysqld.sock")
             self.log_path = os.path.join(self.tmpdir, "error.log")
             self._install()
-            last_error: Optional[ServerStartError] = None
+            last_error: ServerStartError | None = None
             for _attempt in range(3):
                 try:
                     self._launch()
@@ -179,10 +183,7 @@ class TemporaryServer:
             if self.tmpdir and not self.keep_dir:
                 shutil.rmtree(self.tmpdir, ignore_errors=True)
             self.tmpdir = None
-            try:
-                atexit.unregister(self.stop)
-            except Exception:  # interpreter shutting down
-                pass
+            atexit.unregister(self.stop)
 
     @property
     def running(self) -> bool:
@@ -190,7 +191,7 @@ class TemporaryServer:
 
     # -- internals --------------------------------------------------------------
 
-    def _as_root_args(self) -> List[str]:
+    def _as_root_args(self) -> list[str]:
         # mariadbd refuses to run as root unless told to.
         return ["--user=root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
 
@@ -219,7 +220,7 @@ class TemporaryServer:
         with open(log, "wb") as out:
             try:
                 rc = subprocess.run(
-                    cmd, stdout=out, stderr=subprocess.STDOUT, timeout=120,
+                    cmd, check=False, stdout=out, stderr=subprocess.STDOUT, timeout=120,
                     stdin=subprocess.DEVNULL,
                 ).returncode
             except subprocess.TimeoutExpired as e:
@@ -288,7 +289,7 @@ class TemporaryServer:
         sql = "CREATE DATABASE IF NOT EXISTS test"
         cli = _which(("mariadb", "mysql"), ("/usr/bin", "/usr/local/bin"))
         if cli:
-            r = subprocess.run(
+            r = subprocess.run(  # noqa: PLW1510 -- returncode checked below
                 [cli, "--no-defaults", "-uroot", f"--socket={self.unix_socket}", "-e", sql],
                 stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
             )

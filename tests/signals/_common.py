@@ -117,7 +117,7 @@ def run_in_thread(fn):
     def target():
         try:
             box["result"] = fn()
-        except BaseException as e:  # reported, not swallowed
+        except BaseException as e:  # noqa: BLE001 -- re-raised in the main thread
             box["error"] = e
 
     t = threading.Thread(target=target, name="worker")

@@ -4,11 +4,18 @@ config: driver, kwargs, workload (first_byte | rows10k | insert4m), storm (see S
 thread (main | worker), timeouts (bool: read/write_timeout=30), seconds, min_iterations.
 """
 
+import contextlib
 import hashlib
 import time
 
 from _common import (
-    Storm, conn_stats, describe_error, emit, import_driver, load_config, run_in_thread,
+    Storm,
+    conn_stats,
+    describe_error,
+    emit,
+    import_driver,
+    load_config,
+    run_in_thread,
 )
 
 ROWS_SQL = (
@@ -97,14 +104,12 @@ def main():
                 if bad is not None:
                     summary["wrong"] += 1
                     summary["samples"].append(bad[:300])
-            except Exception as e:  # counted: any error under a storm is a failure
+            except Exception as e:  # noqa: BLE001 -- any error under a storm is counted
                 summary["errors"] += 1
                 summary["samples"].append(describe_error(e))
-                try:
-                    if conn is not None:
+                if conn is not None:
+                    with contextlib.suppress(Exception):  # it may be broken already
                         conn.close()
-                except Exception:
-                    pass
                 conn = None
                 if summary["errors"] >= 20:
                     break
