@@ -1,0 +1,221 @@
+"""Shared fixtures for the pytest suites that talk to a real server.
+
+Server: ``UNSHAKEN_TEST_HOST/_PORT/_USER/_PASSWORD/_DATABASE/_SOCKET`` point at an
+existing server; with none of them set, a private ``TemporaryServer`` is started for
+the session, so tests never touch the machine's shared server by accident.
+
+Driver: always ``unshaken``. ``UNSHAKEN_TEST_DRIVER=pymysql|mysqlclient`` swaps in a
+reference driver for checking the tests themselves during development; it is refused
+when ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SIGNALS_DIR = Path(__file__).resolve().parent / "signals"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+_ENV_KEYS = ("HOST", "PORT", "USER", "PASSWORD", "DATABASE", "SOCKET")
+_DRIVER_MODULES = {"unshaken": "unshaken", "pymysql": "pymysql", "mysqlclient": "MySQLdb"}
+
+DRIVER_NAME = os.environ.get("UNSHAKEN_TEST_DRIVER", "unshaken")
+if DRIVER_NAME not in _DRIVER_MODULES:
+    raise pytest.UsageError(f"UNSHAKEN_TEST_DRIVER must be one of {sorted(_DRIVER_MODULES)}")
+if IN_CI and DRIVER_NAME != "unshaken":
+    raise pytest.UsageError("UNSHAKEN_TEST_DRIVER is for development runs only, not CI")
+
+
+def _load_testing_module():
+    """``unshaken.testing`` without needing the compiled driver: fall back to the file."""
+    try:
+        from unshaken import testing
+
+        return testing
+    except ImportError:
+        path = ROOT / "python" / "unshaken" / "testing.py"
+        spec = importlib.util.spec_from_file_location("_unshaken_testing", path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod
+
+
+testing = _load_testing_module()
+
+
+def pytest_configure(config):
+    # Also declared in pyproject.toml; repeated so a run from another rootdir knows it.
+    config.addinivalue_line("markers", "slow: fault and signal-storm tests (subprocesses)")
+    config.addinivalue_line("markers", "unshaken_only: checks unshaken's own extensions")
+
+
+def pytest_collection_modifyitems(config, items):
+    if DRIVER_NAME == "unshaken":
+        return
+    skip = pytest.mark.skip(reason=f"unshaken extension; driver is {DRIVER_NAME} (dev run)")
+    for item in items:
+        if "unshaken_only" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_report_header(config):
+    return f"unshaken tests: driver={DRIVER_NAME} CI={IN_CI}"
+
+
+# -- driver -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def driver_name():
+    return DRIVER_NAME
+
+
+@pytest.fixture(scope="session")
+def driver():
+    # A failed import is an error in every mode: the tests exist to exercise the driver.
+    return importlib.import_module(_DRIVER_MODULES[DRIVER_NAME])
+
+
+# -- servers ------------------------------------------------------------------------
+
+
+def _env_server_kwargs():
+    env = {k: os.environ.get(f"UNSHAKEN_TEST_{k}") for k in _ENV_KEYS}
+    if not any(v is not None for v in env.values()):
+        return None
+    kw = {
+        "host": env["HOST"] or "127.0.0.1",
+        "port": int(env["PORT"] or 3306),
+        "user": env["USER"] or "root",
+        "password": env["PASSWORD"] or "",
+        "database": env["DATABASE"] or "test",
+    }
+    if env["SOCKET"]:
+        kw["unix_socket"] = env["SOCKET"]
+        if not env["HOST"]:
+            kw["host"] = "localhost"
+    return kw
+
+
+def _start_temporary_server():
+    if testing.find_server_binary() is None:
+        msg = "no mariadbd/mysqld binary to start a test server (set UNSHAKEN_TEST_HOST etc.)"
+        if IN_CI:
+            pytest.fail(msg, pytrace=False)
+        pytest.skip(msg)
+    # 64M: the blocked-write test sends a 16 MiB statement; the default server doubles
+    # as the throwaway one, so it gets the option too.
+    return testing.TemporaryServer(extra_args=["--max-allowed-packet=64M"]).start()
+
+
+@pytest.fixture(scope="session")
+def _default_server():
+    """The TemporaryServer behind ``server_kwargs``, or None when env vars name a server."""
+    if _env_server_kwargs() is not None:
+        yield None
+        return
+    srv = _start_temporary_server()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="session")
+def server_kwargs(_default_server):
+    kw = _env_server_kwargs()
+    if kw is None:
+        kw = _default_server.connect_kwargs()
+    return dict(kw)
+
+
+@pytest.fixture(scope="session")
+def throwaway_server(_default_server):
+    """A server this session owns and may freeze or stop (never the shared one)."""
+    if _default_server is not None:
+        yield _default_server
+        return
+    srv = _start_temporary_server()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def connect(driver, server_kwargs):
+    """``connect(**overrides)`` -> a connection closed at teardown."""
+    opened = []
+
+    def _connect(**overrides):
+        kw = dict(server_kwargs)
+        kw.update(overrides)
+        c = driver.connect(**kw)
+        opened.append(c)
+        return c
+
+    yield _connect
+    for c in opened:
+        # Already closed by the test, or deliberately broken: either is fine here.
+        with contextlib.suppress(driver.Error):
+            c.close()
+
+
+@pytest.fixture
+def conn(connect):
+    return connect()
+
+
+@pytest.fixture
+def cursor(conn):
+    cur = conn.cursor()
+    yield cur
+    with contextlib.suppress(Exception):  # the connection may be gone already
+        cur.close()
+
+
+# -- subprocess scripts -------------------------------------------------------------
+
+
+def run_signal_script(script, config, timeout=120):
+    """Run ``tests/signals/<script>`` in a fresh interpreter; return its JSON summary.
+
+    Signal behaviour must be tested out of process: storms, handlers and itimers would
+    otherwise leak into pytest itself.
+    """
+    config = dict(config)
+    config.setdefault("driver", DRIVER_NAME)
+    proc = subprocess.run(
+        [sys.executable, str(SIGNALS_DIR / script), json.dumps(config)],
+        check=False, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL,
+    )
+    out = proc.stdout.decode("utf-8", "replace")
+    err = proc.stderr.decode("utf-8", "replace")
+    last = out.strip().splitlines()[-1] if out.strip() else ""
+    try:
+        summary = json.loads(last)
+    except ValueError:
+        summary = None
+    if proc.returncode != 0 or not isinstance(summary, dict):
+        pytest.fail(
+            f"{script} exited with {proc.returncode}\n--- stdout ---\n{out[-4000:]}"
+            f"\n--- stderr ---\n{err[-4000:]}",
+            pytrace=False,
+        )
+    summary["_stderr"] = err
+    return summary
+
+
+@pytest.fixture
+def signal_script():
+    return run_signal_script

@@ -1,0 +1,51 @@
+"""read_timeout under a dense storm: the deadline must be exact, not reset by EINTR.
+
+config: driver, kwargs, read_timeout, sql, storm. Reports the exception, the elapsed
+time and what the same connection does next (a stale result there would be a bug).
+"""
+
+import time
+
+from _common import Storm, conn_stats, describe_error, emit, import_driver, load_config
+
+
+def main():
+    cfg = load_config()
+    driver = import_driver(cfg["driver"])
+    conn = driver.connect(read_timeout=cfg["read_timeout"], **cfg["kwargs"])
+    cur = conn.cursor()
+    out = {"raised": None, "errno": None, "operational": False, "result": None}
+    storm = Storm(cfg["storm"])
+    with storm:
+        t0 = time.monotonic()
+        try:
+            cur.execute(cfg["sql"])
+            out["result"] = repr(cur.fetchall())
+        except Exception as e:  # noqa: BLE001 -- its class is asserted on
+            out["raised"] = describe_error(e)
+            out["operational"] = isinstance(e, driver.OperationalError)
+            out["errno"] = e.args[0] if e.args else None
+        out["elapsed"] = time.monotonic() - t0
+    out["signals"] = storm.counter.total
+    try:
+        out["stats"] = conn_stats(conn, cfg["driver"])
+    except Exception as e:  # noqa: BLE001 -- reported
+        out["stats"] = describe_error(e)
+    # Afterwards the connection must be usable or fail cleanly: never the old result.
+    try:
+        c2 = conn.cursor()
+        c2.execute("SELECT 42")
+        out["after"] = repr(tuple(map(tuple, c2.fetchall())))
+        out["after_ok"] = out["after"] == "((42,),)"
+    except driver.Error as e:
+        out["after"] = describe_error(e)
+        out["after_ok"] = True
+    try:
+        conn.close()
+    except driver.Error:
+        pass
+    emit(out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Queries under a signal storm: zero errors and zero wrong results expected.
+
+config: driver, kwargs, workload (first_byte | rows10k | insert4m), storm (see Storm),
+thread (main | worker), timeouts (bool: read/write_timeout=30), seconds, min_iterations.
+"""
+
+import contextlib
+import hashlib
+import time
+
+from _common import (
+    Storm,
+    conn_stats,
+    describe_error,
+    emit,
+    import_driver,
+    load_config,
+    run_in_thread,
+)
+
+ROWS_SQL = (
+    "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM s WHERE n<10000) "
+    "SELECT n, REPEAT('x', 50) FROM s"
+)
+BLOB_SIZE = 4 * 1024 * 1024
+
+
+def first_byte(cur, i):
+    cur.execute("SELECT SLEEP(0.01)")
+    rows = cur.fetchall()
+    return None if list(map(tuple, rows)) == [(0,)] else f"SLEEP returned {rows!r}"
+
+
+def rows10k(cur, i):
+    cur.execute(ROWS_SQL)
+    rows = cur.fetchall()
+    if len(rows) != 10000:
+        return f"{len(rows)} rows"
+    if sum(r[0] for r in rows) != 50005000:
+        return "wrong sum"
+    if any(r[1] != "x" * 50 for r in rows):
+        return "wrong text column"
+    return None
+
+
+def make_blob(i):
+    # Varies per iteration (so a stale result is caught) and includes characters the
+    # driver must escape.
+    unit = f"{i:08d}'\\\"\n\x00ab"
+    return (unit * (BLOB_SIZE // len(unit) + 1))[:BLOB_SIZE]
+
+
+def insert4m(cur, i):
+    blob = make_blob(i)
+    cur.execute("INSERT INTO sig_blob (id, v) VALUES (%s, %s)", (i, blob))
+    cur.execute("SELECT LENGTH(v), MD5(v) FROM sig_blob WHERE id = %s", (i,))
+    got = tuple(cur.fetchall())
+    cur.execute("DELETE FROM sig_blob WHERE id = %s", (i,))
+    want = ((BLOB_SIZE, hashlib.md5(blob.encode()).hexdigest()),)
+    return None if tuple(map(tuple, got)) == want else f"read back {got!r}, want {want!r}"
+
+
+WORKLOADS = {"first_byte": first_byte, "rows10k": rows10k, "insert4m": insert4m}
+
+
+def main():
+    cfg = load_config()
+    driver = import_driver(cfg["driver"])
+    kwargs = dict(cfg["kwargs"])
+    if cfg.get("timeouts"):
+        kwargs.update(read_timeout=30, write_timeout=30)
+    work = WORKLOADS[cfg["workload"]]
+    seconds = float(cfg.get("seconds", 1.0))
+    min_iter = int(cfg.get("min_iterations", 3))
+    storm = Storm(cfg["storm"])
+    summary = {"iterations": 0, "errors": 0, "wrong": 0, "samples": [], "stats": None}
+
+    def connect():
+        c = driver.connect(**kwargs)
+        if cfg["workload"] == "rows10k":
+            # MariaDB's default (1000) silently truncates the recursive CTE.
+            c.cursor().execute("SET SESSION max_recursive_iterations = 100000")
+        if cfg["workload"] == "insert4m":
+            c.cursor().execute(
+                "CREATE TEMPORARY TABLE sig_blob (id INT PRIMARY KEY, v LONGTEXT)"
+            )
+        return c
+
+    def loop():
+        conn = None
+        t0 = time.monotonic()
+        i = 0
+        while i < min_iter or time.monotonic() - t0 < seconds:
+            if time.monotonic() - t0 > 20 * seconds + 30:  # hopelessly slow: stop, report
+                summary["samples"].append("gave up: too slow")
+                break
+            i += 1
+            try:
+                if conn is None:
+                    conn = connect()
+                cur = conn.cursor()
+                bad = work(cur, i)
+                cur.close()
+                if bad is not None:
+                    summary["wrong"] += 1
+                    summary["samples"].append(bad[:300])
+            except Exception as e:  # noqa: BLE001 -- any error under a storm is counted
+                summary["errors"] += 1
+                summary["samples"].append(describe_error(e))
+                if conn is not None:
+                    with contextlib.suppress(Exception):  # it may be broken already
+                        conn.close()
+                conn = None
+                if summary["errors"] >= 20:
+                    break
+            summary["iterations"] = i
+        if conn is not None:
+            summary["stats"] = conn_stats(conn, cfg["driver"])
+            conn.close()
+        summary["elapsed"] = time.monotonic() - t0
+
+    with storm:
+        if cfg.get("thread", "main") == "worker":
+            run_in_thread(loop)
+        else:
+            loop()
+    summary["signals"] = storm.counter.total
+    summary["samples"] = summary["samples"][:5]
+    emit(summary)
+
+
+if __name__ == "__main__":
+    main()

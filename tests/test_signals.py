@@ -1,0 +1,121 @@
+"""Signals are never errors: storms of no-op signal handlers while the driver works.
+
+Every scenario runs in a subprocess (tests/signals/*.py) that prints a JSON summary.
+Each asserts zero errors, zero wrong results, and that the storm really happened.
+``UNSHAKEN_STORM_SECONDS`` (default 1.0) sets how long each storm combination runs.
+"""
+
+import os
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+SECONDS = float(os.environ.get("UNSHAKEN_STORM_SECONDS", "1.0"))
+
+STORMS = {
+    "alrm-100us": {"kind": "timer", "interval": 0.0001},
+    "alrm-1ms": {"kind": "timer", "interval": 0.001},
+    "alrm-20ms": {"kind": "timer", "interval": 0.020},
+    "alrm-50ms": {"kind": "timer", "interval": 0.050},
+    "kill-SIGWINCH": {"kind": "kill", "signal": "SIGWINCH"},
+    "kill-SIGHUP": {"kind": "kill", "signal": "SIGHUP"},
+    "kill-SIGUSR1": {"kind": "kill", "signal": "SIGUSR1"},
+}
+# Storms dense enough that, with the queries in the main thread (where the kernel
+# delivers process signals), some blocking syscall is certainly interrupted.
+DENSE = {"alrm-100us", "alrm-1ms"}
+
+
+def _check_stats(driver_name, summary, must_retry):
+    if driver_name != "unshaken":
+        return
+    stats = summary["stats"]
+    assert stats is not None, "no connection survived to report stats()"
+    assert set(stats) >= {"interrupted_retries", "bytes_in", "bytes_out", "queries"}
+    if must_retry:
+        assert stats["interrupted_retries"] > 0, f"storm never hit a syscall: {summary}"
+
+
+@pytest.mark.parametrize("timeouts", [False, True], ids=["no-timeout", "timeout-30"])
+@pytest.mark.parametrize("thread", ["main", "worker"])
+@pytest.mark.parametrize("storm", list(STORMS))
+@pytest.mark.parametrize("workload", ["first_byte", "rows10k", "insert4m"])
+def test_queries_under_storm(
+    signal_script, server_kwargs, driver_name, workload, storm, thread, timeouts
+):
+    s = signal_script(
+        "storm_queries.py",
+        {
+            "kwargs": server_kwargs,
+            "workload": workload,
+            "storm": STORMS[storm],
+            "thread": thread,
+            "timeouts": timeouts,
+            "seconds": SECONDS,
+            "min_iterations": 3,
+        },
+    )
+    assert s["iterations"] >= 3, s
+    assert s["errors"] == 0, s
+    assert s["wrong"] == 0, s
+    assert s["signals"] > 0, s
+    _check_stats(driver_name, s, must_retry=storm in DENSE and thread == "main")
+
+
+@pytest.mark.parametrize("timeouts", [False, True], ids=["no-timeout", "timeout-30"])
+def test_blocked_write_under_storm(signal_script, throwaway_server, driver_name, timeouts):
+    try:
+        s = signal_script(
+            "blocked_write.py",
+            {
+                "kwargs": throwaway_server.connect_kwargs(),
+                "server_pid": throwaway_server.pid,
+                "size": 16 * 1024 * 1024,  # payload alone crosses the 16 MiB packet split
+                "freeze_seconds": 0.5,
+                "storm": STORMS["alrm-1ms"],
+                "timeouts": timeouts,
+            },
+        )
+    finally:
+        throwaway_server.thaw()  # whatever the script did, leave the server running
+    assert s["error"] is None, s
+    assert s["result_ok"], s
+    assert s["finished_after_thaw"], s
+    assert s["signals"] > 0, s
+    _check_stats(driver_name, s, must_retry=True)
+
+
+def test_read_deadline_under_storm(signal_script, server_kwargs):
+    s = signal_script(
+        "deadline.py",
+        {
+            "kwargs": server_kwargs,
+            "read_timeout": 1,
+            "sql": "SELECT SLEEP(5)",
+            "storm": STORMS["alrm-100us"],
+        },
+    )
+    assert s["raised"] is not None, f"no timeout: {s}"
+    assert s["operational"] and s["errno"] == 2013, s
+    assert 1.0 <= s["elapsed"] <= 1.2, s
+    assert s["signals"] > 0, s
+    assert s["after_ok"], f"stale result after a timeout: {s}"
+
+
+def test_connect_under_storm(signal_script, server_kwargs, driver_name):
+    s = signal_script(
+        "connect_storm.py",
+        {
+            "kwargs": server_kwargs,
+            "count": 1000,
+            "connect_timeout": 5,
+            "storm": {"kind": "timer", "interval": 0.0002},
+        },
+        timeout=300,
+    )
+    assert s["errors"] == 0, s
+    assert s["ok"] == 1000, s
+    assert s["signals"] > 0, s
+    if driver_name == "unshaken":
+        assert s["interrupted_retries"] > 0, s
