@@ -186,7 +186,8 @@ mod tests {
             password: Vec::new(),
             database: Some(b"test".to_vec()),
             collation: 45,
-            client_flag: 0,
+            // The driver's Python layer asks for multi-statements by default.
+            client_flag: CLIENT_MULTI_STATEMENTS,
             connect_attrs: vec![
                 ("_client_name".into(), "unshaken-capture".into()),
                 ("_pid".into(), "1".into()),
@@ -212,7 +213,7 @@ mod tests {
         // MariaDB clears bit 0 (CLIENT_LONG_PASSWORD, which it reads as CLIENT_MYSQL).
         assert_eq!(
             caps,
-            (BASE_CAPABILITIES | CLIENT_CONNECT_WITH_DB) & !CLIENT_MYSQL
+            (BASE_CAPABILITIES | CLIENT_CONNECT_WITH_DB | CLIENT_MULTI_STATEMENTS) & !CLIENT_MYSQL
         );
         assert_eq!(
             caps & (CLIENT_SESSION_TRACK | CLIENT_SSL | CLIENT_COMPRESS),
