@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
 use super::convert::{self, Encoding};
-use super::errors::{named, raise, to_pyerr};
+use super::errors::{named, raise, settle};
 use super::hook::PyHook;
 use super::result::{Result as PyResultSet, Rows};
 use crate::client::{Conn, Options, Reply};
@@ -107,7 +107,7 @@ impl Connection {
         let mut hook = PyHook::default();
         let result = py.detach(|| f(&mut conn, slot, &mut hook));
         slot.conn = Some(conn);
-        result.map_err(|e| to_pyerr(py, e, &mut hook))
+        settle(py, result, &mut hook)
     }
 
     fn text_encoding(&self, py: Python<'_>) -> PyResult<Encoding> {
@@ -230,9 +230,8 @@ impl Connection {
             ..Options::default()
         };
         let mut hook = PyHook::default();
-        let conn = py
-            .detach(|| Conn::connect(&options, &mut hook))
-            .map_err(|e| to_pyerr(py, e, &mut hook))?;
+        let connected = py.detach(|| Conn::connect(&options, &mut hook));
+        let conn = settle(py, connected, &mut hook)?;
         Ok(Connection {
             slot: Mutex::new(Slot {
                 conn: Some(conn),

@@ -13,13 +13,24 @@ static ERROR_CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 /// mysqlclient's errno -> class table lives in `unshaken._exceptions.error_class`
 /// (data in one place); this calls it and builds `cls(errno, message)`.
 pub fn to_pyerr(py: Python<'_>, err: Error, hook: &mut PyHook) -> PyErr {
-    if err.is_interrupted() {
-        // The exception a signal handler raised reaches the caller unchanged.
-        return hook
-            .take()
-            .unwrap_or_else(|| PyKeyboardInterrupt::new_err("interrupted"));
+    match hook.finish(py) {
+        // The exception a signal handler raised reaches the caller unchanged, and it
+        // wins over a database error that happened meanwhile.
+        Some(raised) => raised,
+        None if err.is_interrupted() => PyKeyboardInterrupt::new_err("interrupted"),
+        None => raise(py, err.code(), err.message()),
     }
-    raise(py, err.code(), err.message())
+}
+
+/// The result of a blocking call, unless a signal handler raised meanwhile.
+pub fn settle<T>(py: Python<'_>, result: Result<T, Error>, hook: &mut PyHook) -> PyResult<T> {
+    match result {
+        Ok(v) => match hook.finish(py) {
+            Some(raised) => Err(raised),
+            None => Ok(v),
+        },
+        Err(e) => Err(to_pyerr(py, e, hook)),
+    }
 }
 
 pub fn raise(py: Python<'_>, code: u16, message: &str) -> PyErr {

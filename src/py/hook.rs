@@ -11,8 +11,12 @@ pub struct PyHook {
 }
 
 impl PyHook {
-    pub fn take(&mut self) -> Option<PyErr> {
-        self.raised.take()
+    /// The exception a signal handler raised during the blocking call, if any.
+    /// Python code also runs inside log calls (pyo3-log), and a handler that raises
+    /// there leaves its exception set on the thread: that one is claimed too.
+    pub fn finish(&mut self, py: Python<'_>) -> Option<PyErr> {
+        let pending = PyErr::take(py);
+        self.raised.take().or(pending)
     }
 }
 
@@ -21,11 +25,15 @@ impl Interrupt for PyHook {
         if self.raised.is_some() {
             return Err(Stop);
         }
-        Python::attach(|py| match py.check_signals() {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                self.raised = Some(e);
-                Err(Stop)
+        Python::attach(|py| {
+            let handled = py.check_signals();
+            let pending = PyErr::take(py);
+            match (handled, pending) {
+                (Err(e), _) | (Ok(()), Some(e)) => {
+                    self.raised = Some(e);
+                    Err(Stop)
+                }
+                (Ok(()), None) => Ok(()),
             }
         })
     }
