@@ -310,3 +310,12 @@ def test_retry_is_logged_at_debug(signal_script, server_kwargs):
     assert s["stats"]["interrupted_retries"] > 0, s
     assert s["debug_records"] > 0, s
     assert all(n == "unshaken" or n.startswith("unshaken.") for n in s["loggers"]), s
+
+
+def test_unix_socket(driver, throwaway_server):
+    kw = throwaway_server.connect_kwargs()
+    del kw["host"], kw["port"]
+    with driver.connect(unix_socket=throwaway_server.unix_socket, **kw) as c:
+        cur = c.cursor()
+        cur.execute("SELECT @@socket")
+        assert cur.fetchone() == (throwaway_server.unix_socket,)

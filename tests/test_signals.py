@@ -119,3 +119,12 @@ def test_connect_under_storm(signal_script, server_kwargs, driver_name):
     assert s["signals"] > 0, s
     if driver_name == "unshaken":
         assert s["interrupted_retries"] > 0, s
+
+
+def test_ctrl_c_is_prompt(signal_script, server_kwargs):
+    s = signal_script(
+        "ctrl_c.py", {"kwargs": server_kwargs, "sql": "SELECT SLEEP(5)", "after": 0.5}
+    )
+    assert s["keyboard_interrupt"], f"not a bare KeyboardInterrupt: {s}"
+    assert s["latency"] is not None and s["latency"] < 0.2, s
+    assert s["after_ok"], f"stale result after Ctrl-C: {s}"
