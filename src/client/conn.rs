@@ -181,6 +181,20 @@ impl Conn {
 
     /// Send COM_QUERY and read the reply's head (and column definitions).
     pub fn query(&mut self, sql: &[u8], hook: &mut dyn Interrupt) -> Result<Reply> {
+        self.query_within(sql, Deadline::NEVER, hook)
+    }
+
+    /// `query` with a deadline for the whole statement: sending it, and reading
+    /// every packet of its reply (rows and later results included). When it passes,
+    /// the statement is cancelled like an interrupted one.
+    pub fn query_within(
+        &mut self,
+        sql: &[u8],
+        deadline: Deadline,
+        hook: &mut dyn Interrupt,
+    ) -> Result<Reply> {
+        self.ensure_usable()?;
+        self.limit = deadline;
         self.start_command(COM_QUERY, sql, hook)?;
         self.queries += 1;
         self.phase = Phase::Head;
@@ -347,7 +361,12 @@ impl Conn {
             }
             Err(e) => return Err(self.fail(e, "reading the reply")),
         };
-        match self.advance(&packet) {
+        let step = self.advance(&packet);
+        if matches!(self.phase, Phase::Idle) {
+            // The statement is over: its deadline no longer applies.
+            self.limit = Deadline::NEVER;
+        }
+        match step {
             Ok(step) => Ok(step),
             Err(e) if e.is_server() => Err(e),
             Err(e) => {
@@ -478,7 +497,7 @@ impl Conn {
             (false, _) => Error::interrupted(),
             (true, false) => Error::client(
                 cr::CR_SERVER_LOST,
-                "Read timed out; the statement was cancelled and the connection is still usable",
+                "Query timed out; the statement was cancelled and the connection is still usable",
             ),
             (true, true) => Error::from_command_io(cause),
         }
@@ -486,17 +505,12 @@ impl Conn {
 
     /// Drain with no interruptions and a hard deadline (the cancel path).
     fn drain_until(&mut self, deadline: Deadline) -> Result<()> {
-        let saved = std::mem::replace(&mut self.limit, deadline);
+        self.limit = deadline;
         let cancel_setting = std::mem::replace(&mut self.options.cancel_on_interrupt, false);
         let result = self.drain(&mut NoInterrupt);
         self.options.cancel_on_interrupt = cancel_setting;
-        self.limit = saved;
+        self.limit = Deadline::NEVER;
         result
-    }
-
-    /// Limit the current statement to `deadline` (per-statement timeouts).
-    pub fn set_statement_deadline(&mut self, deadline: Deadline) {
-        self.limit = deadline;
     }
 
     /// An IO or framing failure: the session is gone.
