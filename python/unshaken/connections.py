@@ -6,6 +6,7 @@ defaults, the converter dicts, charset and autocommit set-up, literal
 quoting, and cursor creation.
 """
 
+import operator
 import re
 
 from . import _escape, _native, cursors
@@ -77,11 +78,39 @@ def _bind_arguments(args, kwargs):
     return params
 
 
-def _text_bytes(value):
-    """Credentials go to the session as bytes; str is taken as UTF-8."""
-    if value is None or isinstance(value, bytes):
-        return value
-    return str(value).encode("utf-8")
+def _text_bytes(value, name="argument"):
+    """Credentials go to the session as bytes; str is taken as UTF-8.
+
+    Anything else is a TypeError, and a NUL byte a ValueError, as in MySQLdb
+    (which would otherwise become an "Access denied" or a malformed handshake).
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.encode("utf-8")
+    elif not isinstance(value, bytes):
+        raise TypeError(f"{name} must be str, not {type(value).__name__}")
+    if b"\0" in value:
+        raise ValueError("embedded null character")
+    return value
+
+
+def _text(value):
+    """host / unix_socket: str without NUL (the core takes them as str)."""
+    if isinstance(value, str) and "\0" in value:
+        raise ValueError("embedded null character")
+    return value
+
+
+def _port(value):
+    """0 (or None) means the default. An out-of-range port is refused rather
+    than truncated to 16 bits as the C client does (port=68842 reaching 3306)."""
+    if value is None:
+        return 3306
+    port = operator.index(value)  # TypeError for str/float, as in MySQLdb
+    if not 0 <= port <= 65535:
+        raise OverflowError(f"port must be 0-65535, not {port}")
+    return port or 3306
 
 
 def _seconds(value):
@@ -173,12 +202,12 @@ class Connection:
             client_flag |= CLIENT.MULTI_STATEMENTS
         self.client_flag = client_flag
         return {
-            "host": params.get("host"),
-            "port": params.get("port") or 3306,
-            "unix_socket": params.get("unix_socket"),
-            "user": _text_bytes(params.get("user")) or b"",
-            "password": _text_bytes(params.get("password")) or b"",
-            "database": _text_bytes(params.get("database")) or None,
+            "host": _text(params.get("host")),
+            "port": _port(params.get("port")),
+            "unix_socket": _text(params.get("unix_socket")),
+            "user": _text_bytes(params.get("user"), "user") or b"",
+            "password": _text_bytes(params.get("password"), "password") or b"",
+            "database": _text_bytes(params.get("database"), "database") or None,
             "charset": charset,
             "connect_timeout": _seconds(params.get("connect_timeout")),
             "read_timeout": _seconds(params.get("read_timeout")),
@@ -329,7 +358,7 @@ class Connection:
         self._conn.ping()
 
     def select_db(self, db):
-        self._conn.select_db(_text_bytes(db))
+        self._conn.select_db(_text_bytes(db, "select_db() argument"))
 
     def kill(self, pid):
         self.query(b"KILL %d" % int(pid))

@@ -312,8 +312,13 @@ class CursorStoreResultMixIn:
         return self._get_db().store_result()
 
     def _post_get_result(self):
-        self._rows = self._fetch_row(0)
-        self._result = None
+        try:
+            self._rows = self._fetch_row(0)
+        finally:
+            # The stored result is already off the wire. Keeping it after a row
+            # failed to convert (e.g. UnicodeDecodeError) would make _discard()
+            # convert it again and fail every later execute() and close().
+            self._result = None
 
     def _stored_rows(self):
         self._check_executed()

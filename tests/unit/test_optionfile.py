@@ -29,11 +29,3 @@ def test_groups_and_override(tmp_path):
         "unix_socket": "/tmp/s.sock", "database": "shop",
     }
 
-
-def test_explicit_arguments_win(make_conn, tmp_path):
-    cnf = tmp_path / "my.cnf"
-    cnf.write_text("[client]\nuser=alice\nhost=db1\ndefault-character-set=latin1\n")
-    conn = make_conn(read_default_file=str(cnf), host="explicit")
-    kw = conn._conn.kwargs
-    assert (kw["host"], kw["user"], kw["charset"]) == ("explicit", b"alice", "latin1")
-    assert conn.encoding == "cp1252"

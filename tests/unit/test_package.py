@@ -22,13 +22,6 @@ def test_type_objects():
     assert unshaken.Binary(bytearray(b"x")) == b"x"
 
 
-def test_connect_factory_uses_connections(make_conn, monkeypatch):
-    make_conn()  # patches the native module to the fake
-    conn = unshaken.connect(user="u")
-    assert type(conn).__name__ == "Connection"
-    assert conn._conn.kwargs["user"] == b"u"
-
-
 def test_install_as_mysqldb(monkeypatch):
     for name in [n for n in sys.modules if n == "MySQLdb" or n.startswith("MySQLdb.")]:
         monkeypatch.delitem(sys.modules, name)
