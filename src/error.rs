@@ -16,6 +16,7 @@ pub mod cr {
     pub const CR_SERVER_LOST: u16 = 2013;
     pub const CR_COMMANDS_OUT_OF_SYNC: u16 = 2014;
     pub const CR_NET_PACKET_TOO_LARGE: u16 = 2020;
+    pub const CR_SSL_CONNECTION_ERROR: u16 = 2026;
     pub const CR_MALFORMED_PACKET: u16 = 2027;
     pub const CR_AUTH_PLUGIN_CANNOT_LOAD: u16 = 2059;
 }
@@ -105,6 +106,9 @@ impl Error {
                 CR_SERVER_LOST,
                 format!("Lost connection to server at '{target}' during handshake"),
             ),
+            IoError::Tls(reason) => {
+                Error::client(CR_SSL_CONNECTION_ERROR, format!("TLS/SSL error: {reason}"))
+            }
             IoError::Os { errno, .. } if unix => Error::client(
                 CR_CONNECTION_ERROR,
                 format!(
@@ -135,6 +139,10 @@ impl Error {
             ),
             IoError::Eof => Error::client(CR_SERVER_LOST, "Lost connection to server during query"),
             IoError::Resolve { .. } => Error::client(CR_UNKNOWN_ERROR, err.to_string()),
+            IoError::Tls(reason) => Error::client(
+                CR_SERVER_LOST,
+                format!("Lost connection to server during query (TLS error: {reason})"),
+            ),
             IoError::Os { errno, op } => Error::client(
                 CR_SERVER_LOST,
                 format!(

@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use super::cancel;
-use super::options::Options;
+use super::options::{Options, SslMode};
 use super::wire::{Wire, WireError};
 use crate::consts::capability::CLIENT_DEPRECATE_EOF;
 use crate::consts::command::{COM_INIT_DB, COM_PING, COM_QUERY, COM_QUIT};
@@ -99,9 +99,22 @@ impl Conn {
             client_flag: options.client_flag,
             connect_attrs: options.connect_attrs.clone(),
             max_packet_size: u32::try_from(options.max_packet).unwrap_or(u32::MAX),
+            tls: options.wants_tls(),
         });
         let greeting = wire.read_packet(deadline, hook).map_err(connect_err)?;
         let mut step = handshake.greeting(&greeting)?;
+        if let HandshakeStep::Send(_) = step {
+            if handshake.tls() {
+                wire.write_packet(&handshake.ssl_request(), deadline, hook)
+                    .map_err(connect_err)?;
+                wire = start_tls(wire, options, deadline, hook).map_err(connect_err)?;
+            } else if options.ssl_mode >= SslMode::Required {
+                return Err(Error::client(
+                    cr::CR_SSL_CONNECTION_ERROR,
+                    "TLS/SSL error: TLS is required, but the server does not offer it",
+                ));
+            }
+        }
         let ok = loop {
             match step {
                 HandshakeStep::Send(payload) => {
@@ -166,7 +179,7 @@ impl Conn {
     }
     pub fn fd(&self) -> std::os::fd::BorrowedFd<'_> {
         use std::os::fd::AsFd;
-        self.wire.sock.as_fd()
+        self.wire.stream.as_fd()
     }
     pub fn is_broken(&self) -> bool {
         matches!(self.phase, Phase::Broken(_))
@@ -531,9 +544,21 @@ impl Conn {
 
     fn break_with(&mut self, reason: &str) {
         log::debug!("session closed: {reason}");
-        self.wire.sock.shutdown();
+        self.wire.stream.shutdown();
         self.phase = Phase::Broken(reason.to_string());
     }
+}
+
+fn start_tls(
+    wire: Wire,
+    options: &Options,
+    deadline: Deadline,
+    hook: &mut dyn Interrupt,
+) -> std::result::Result<Wire, WireError> {
+    let bad_setup = |reason: String| WireError::Io(IoError::Tls(reason));
+    let config = crate::io::client_config(&options.tls_settings()).map_err(bad_setup)?;
+    let name = crate::io::server_name(options.server_name()).map_err(bad_setup)?;
+    wire.start_tls(config, name, deadline, hook)
 }
 
 enum Step {

@@ -6,4 +6,4 @@ mod options;
 mod wire;
 
 pub use conn::{Conn, LastStatus, Reply, ServerInfo};
-pub use options::Options;
+pub use options::{Options, SslMode};

@@ -1,7 +1,34 @@
 use std::time::Duration;
 
 use crate::consts::charset::UTF8MB4_GENERAL_CI;
-use crate::io::Endpoint;
+use crate::io::{Endpoint, TlsSettings, Verify};
+
+/// When to use TLS, with MySQL's names and meanings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SslMode {
+    Disabled,
+    /// TLS over TCP when the server offers it; plain text otherwise.
+    Preferred,
+    /// TLS or fail; the certificate is not checked.
+    Required,
+    /// TLS with a certificate signed by a trusted CA.
+    VerifyCa,
+    /// VERIFY_CA plus the host name.
+    VerifyIdentity,
+}
+
+impl SslMode {
+    pub fn parse(name: &str) -> Option<SslMode> {
+        Some(match name.to_ascii_uppercase().as_str() {
+            "DISABLED" => SslMode::Disabled,
+            "PREFERRED" => SslMode::Preferred,
+            "REQUIRED" => SslMode::Required,
+            "VERIFY_CA" => SslMode::VerifyCa,
+            "VERIFY_IDENTITY" => SslMode::VerifyIdentity,
+            _ => return None,
+        })
+    }
+}
 
 /// Everything needed to open (and re-open, for a cancel side connection) a session.
 #[derive(Clone, Debug)]
@@ -23,6 +50,9 @@ pub struct Options {
     /// Cancel the statement on the server (KILL QUERY on a side connection) when a
     /// wait is interrupted or times out, so the connection stays usable.
     pub cancel_on_interrupt: bool,
+    pub ssl_mode: SslMode,
+    /// CA, client certificate and key files (the `verify` field is set from ssl_mode).
+    pub tls: TlsSettings,
 }
 
 impl Default for Options {
@@ -43,11 +73,47 @@ impl Default for Options {
             connect_attrs: Vec::new(),
             max_packet: 1 << 30,
             cancel_on_interrupt: true,
+            ssl_mode: SslMode::Disabled,
+            tls: TlsSettings {
+                verify: Verify::Nothing,
+                ca_file: None,
+                ca_dir: None,
+                cert_file: None,
+                key_file: None,
+            },
         }
     }
 }
 
 impl Options {
+    /// Whether to ask for TLS at all: never on DISABLED, and not over a Unix socket
+    /// unless the mode demands it (the socket is already private to the machine).
+    pub fn wants_tls(&self) -> bool {
+        match self.ssl_mode {
+            SslMode::Disabled => false,
+            SslMode::Preferred => matches!(self.endpoint, Endpoint::Tcp { .. }),
+            _ => true,
+        }
+    }
+
+    /// The TLS settings with verification matching the mode.
+    pub fn tls_settings(&self) -> TlsSettings {
+        let verify = match self.ssl_mode {
+            SslMode::VerifyIdentity => Verify::ChainAndName,
+            SslMode::VerifyCa => Verify::Chain,
+            _ => Verify::Nothing,
+        };
+        TlsSettings { verify, ..self.tls.clone() }
+    }
+
+    /// The name the server certificate must carry (the host we connect to).
+    pub fn server_name(&self) -> &str {
+        match &self.endpoint {
+            Endpoint::Tcp { host, .. } => host,
+            Endpoint::Unix(_) => "localhost",
+        }
+    }
+
     /// "host:port" or the socket path, for messages and get_host_info().
     pub fn target(&self) -> String {
         match &self.endpoint {

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::io::{Deadline, Interrupt, IoError, IoStats, Socket};
+use std::sync::Arc;
+
+use crate::io::{Deadline, Interrupt, IoError, IoStats, Socket, Stream};
 use crate::proto::{Framer, ProtoError};
 
 /// Bytes asked of the kernel per read when no big packet is pending.
@@ -28,7 +30,7 @@ impl From<ProtoError> for WireError {
 }
 
 pub struct Wire {
-    pub sock: Socket,
+    pub stream: Stream,
     pub framer: Framer,
     inbuf: BytesMut,
     outbuf: Vec<u8>,
@@ -39,7 +41,7 @@ pub struct Wire {
 impl Wire {
     pub fn new(sock: Socket, max_packet: usize) -> Wire {
         Wire {
-            sock,
+            stream: Stream::Plain(sock),
             framer: Framer::new(max_packet),
             inbuf: BytesMut::with_capacity(READ_CHUNK),
             outbuf: Vec::new(),
@@ -68,7 +70,7 @@ impl Wire {
             let start = self.inbuf.len();
             self.inbuf.resize(start + room, 0);
             let deadline = Deadline::after(self.read_timeout).min(limit);
-            let got = self.sock.read(&mut self.inbuf[start..], deadline, hook);
+            let got = self.stream.read(&mut self.inbuf[start..], deadline, hook);
             self.inbuf.truncate(start + *got.as_ref().unwrap_or(&0));
             got?;
         }
@@ -84,12 +86,30 @@ impl Wire {
         self.outbuf.clear();
         self.framer.encode(payload, &mut self.outbuf);
         let deadline = Deadline::after(self.write_timeout).min(limit);
-        let result = self.sock.write_all(&self.outbuf, deadline, hook);
+        let result = self.stream.write_all(&self.outbuf, deadline, hook);
         if self.outbuf.capacity() > 4 * READ_CHUNK {
             // Do not keep a 16 MiB statement's buffer alive for the connection's life.
             self.outbuf = Vec::new();
         }
         Ok(result?)
+    }
+
+    /// Switch to TLS (after the SSLRequest packet went out in clear text).
+    pub fn start_tls(
+        self,
+        config: Arc<rustls::ClientConfig>,
+        server_name: rustls::pki_types::ServerName<'static>,
+        deadline: Deadline,
+        hook: &mut dyn Interrupt,
+    ) -> Result<Wire, WireError> {
+        if !self.inbuf.is_empty() {
+            // Bytes before the TLS handshake would be an injection attempt.
+            return Err(WireError::Proto(crate::proto::ProtoError::Malformed(
+                "unexpected data before the TLS handshake",
+            )));
+        }
+        let stream = self.stream.start_tls(config, server_name, deadline, hook)?;
+        Ok(Wire { stream, ..self })
     }
 
     /// Unread bytes already received (a well-behaved server leaves none between commands).
@@ -98,6 +118,6 @@ impl Wire {
     }
 
     pub fn stats(&self) -> IoStats {
-        self.sock.stats()
+        self.stream.stats()
     }
 }

@@ -7,8 +7,14 @@ pub mod deadline;
 pub mod interrupt;
 pub mod poll;
 pub mod socket;
+pub mod stream;
+pub mod tls;
+pub mod tls_config;
 
 pub use deadline::Deadline;
 pub use interrupt::{Interrupt, NoInterrupt, Stop};
 pub use poll::{wait, Direction, IoError, IoStats};
 pub use socket::{Endpoint, Socket};
+pub use stream::Stream;
+pub use tls::TlsStream;
+pub use tls_config::{client_config, server_name, TlsSettings, Verify};

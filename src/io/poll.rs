@@ -28,6 +28,9 @@ pub enum IoError {
     Eof,
     #[error("cannot resolve {host}: {reason}")]
     Resolve { host: String, reason: String },
+    /// The TLS layer failed (bad certificate, alert from the peer, ...).
+    #[error("TLS error: {0}")]
+    Tls(String),
     #[error("{op}: {errno}")]
     Os {
         op: &'static str,

@@ -5,6 +5,7 @@ use super::super::packets::generic::{EOF_HEADER, ERR_HEADER, OK_HEADER};
 use super::super::packets::{ErrPacket, Greeting, HandshakeResponse, OkPacket};
 use super::super::reader::Reader;
 use super::super::{ProtoError, Result};
+use super::super::writer::put_u32;
 use crate::consts::capability::*;
 
 /// AuthMoreData: extra plugin data from the server (caching_sha2_password, ...).
@@ -39,6 +40,8 @@ pub struct HandshakeConfig {
     pub client_flag: u32,
     pub connect_attrs: Vec<(String, String)>,
     pub max_packet_size: u32,
+    /// Ask for TLS when the server offers it (CLIENT_SSL).
+    pub tls: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +88,9 @@ impl Handshake {
             wanted |= CLIENT_CONNECT_WITH_DB;
         } else {
             wanted &= !CLIENT_CONNECT_WITH_DB;
+        }
+        if self.config.tls {
+            wanted |= CLIENT_SSL;
         }
         let caps = wanted & g.capabilities;
         // No MariaDB extensions requested yet (progress reports, bulk, metadata cache);
@@ -166,6 +172,21 @@ impl Handshake {
     /// MariaDB extended capabilities both sides agreed on.
     pub fn mariadb_capabilities(&self) -> u32 {
         self.mariadb_capabilities
+    }
+    /// True when TLS was asked for and the server offers it: the caller sends
+    /// [`Handshake::ssl_request`], starts TLS, then sends the response.
+    pub fn tls(&self) -> bool {
+        self.capabilities & CLIENT_SSL != 0
+    }
+    /// The SSLRequest packet: the fixed-length head of HandshakeResponse41.
+    pub fn ssl_request(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(32);
+        put_u32(&mut out, self.capabilities);
+        put_u32(&mut out, self.config.max_packet_size);
+        out.push(self.config.collation);
+        out.extend_from_slice(&[0; 19]);
+        put_u32(&mut out, self.mariadb_capabilities);
+        out
     }
     /// Name of the authentication plugin in use (empty before the greeting).
     pub fn plugin(&self) -> &str {

@@ -1,0 +1,91 @@
+//! A connected byte stream: plain socket or TLS over it.
+
+use std::os::fd::{AsFd, BorrowedFd};
+use std::sync::Arc;
+
+use rustls::pki_types::ServerName;
+use rustls::ClientConfig;
+
+use super::{Deadline, Interrupt, IoError, IoStats, Socket, TlsStream};
+
+#[derive(Debug)]
+pub enum Stream {
+    Plain(Socket),
+    Tls(Box<TlsStream>),
+}
+
+impl Stream {
+    pub fn read(
+        &mut self,
+        buf: &mut [u8],
+        deadline: Deadline,
+        hook: &mut dyn Interrupt,
+    ) -> Result<usize, IoError> {
+        match self {
+            Stream::Plain(s) => s.read(buf, deadline, hook),
+            Stream::Tls(s) => s.read(buf, deadline, hook),
+        }
+    }
+
+    pub fn write_all(
+        &mut self,
+        buf: &[u8],
+        deadline: Deadline,
+        hook: &mut dyn Interrupt,
+    ) -> Result<(), IoError> {
+        match self {
+            Stream::Plain(s) => s.write_all(buf, deadline, hook),
+            Stream::Tls(s) => s.write_all(buf, deadline, hook),
+        }
+    }
+
+    /// Replace a plain stream by TLS over the same socket (after the protocol's own
+    /// "switch to TLS" message). A TLS stream cannot be upgraded again.
+    pub fn start_tls(
+        self,
+        config: Arc<ClientConfig>,
+        server_name: ServerName<'static>,
+        deadline: Deadline,
+        hook: &mut dyn Interrupt,
+    ) -> Result<Stream, IoError> {
+        match self {
+            Stream::Plain(sock) => {
+                let tls = TlsStream::handshake(sock, config, server_name, deadline, hook)?;
+                Ok(Stream::Tls(Box::new(tls)))
+            }
+            Stream::Tls(_) => Err(IoError::Tls("TLS is already active".into())),
+        }
+    }
+
+    pub fn socket(&self) -> &Socket {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => s.socket(),
+        }
+    }
+
+    pub fn shutdown(&self) {
+        self.socket().shutdown();
+    }
+
+    pub fn stats(&self) -> IoStats {
+        self.socket().stats()
+    }
+
+    pub fn is_tls(&self) -> bool {
+        matches!(self, Stream::Tls(_))
+    }
+
+    pub fn cipher(&self) -> Option<String> {
+        match self {
+            Stream::Plain(_) => None,
+            Stream::Tls(s) => s.cipher(),
+        }
+    }
+}
+
+impl AsFd for Stream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.socket().as_fd()
+    }
+}

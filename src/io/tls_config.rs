@@ -1,0 +1,224 @@
+//! Building rustls client configurations: once per distinct setting, then shared,
+//! so a connection without TLS pays nothing and one with TLS pays only the handshake.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
+
+/// How much of the server's identity to check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Verify {
+    /// Encrypt only: any certificate is accepted (the handshake signature is still checked).
+    Nothing,
+    /// The chain must lead to a trusted CA; the name is not checked.
+    Chain,
+    /// The chain and the host name.
+    ChainAndName,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TlsSettings {
+    pub verify: Verify,
+    /// PEM file of trusted CAs; without it (and without `ca_dir`) the bundled
+    /// public web roots are trusted.
+    pub ca_file: Option<PathBuf>,
+    /// A directory of PEM files of trusted CAs.
+    pub ca_dir: Option<PathBuf>,
+    /// Client certificate chain and key (PEM) for certificate authentication.
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
+    PROVIDER.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider())).clone()
+}
+
+/// The configuration for `settings`, built once and reused while the files it reads
+/// are unchanged (a rotated certificate is picked up by the next connection).
+pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, String> {
+    type Cache = Mutex<HashMap<TlsSettings, (Vec<Option<SystemTime>>, Arc<ClientConfig>)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let stamps = file_stamps(settings);
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some((seen, config)) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(settings) {
+        if *seen == stamps {
+            return Ok(config.clone());
+        }
+    }
+    let config = Arc::new(build(settings)?);
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(settings.clone(), (stamps, config.clone()));
+    Ok(config)
+}
+
+fn file_stamps(s: &TlsSettings) -> Vec<Option<SystemTime>> {
+    [&s.ca_file, &s.ca_dir, &s.cert_file, &s.key_file]
+        .iter()
+        .map(|p| p.as_ref().and_then(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok()))
+        .collect()
+}
+
+fn build(s: &TlsSettings) -> Result<ClientConfig, String> {
+    let provider = provider();
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?;
+    let verifier: Arc<dyn ServerCertVerifier> = match s.verify {
+        Verify::Nothing => Arc::new(AcceptAnyCertificate(provider)),
+        Verify::Chain | Verify::ChainAndName => {
+            let roots = Arc::new(roots(s)?);
+            let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider)
+                .build()
+                .map_err(|e| e.to_string())?;
+            if s.verify == Verify::Chain {
+                Arc::new(IgnoreName(webpki))
+            } else {
+                webpki
+            }
+        }
+    };
+    let builder = builder.dangerous().with_custom_certificate_verifier(verifier);
+    match (&s.cert_file, &s.key_file) {
+        (Some(cert), key) => {
+            let chain = read_certs(cert)?;
+            let key_path = key.as_deref().unwrap_or(cert);
+            let key = PrivateKeyDer::from_pem_file(key_path)
+                .map_err(|e| format!("cannot read private key {}: {e}", key_path.display()))?;
+            builder.with_client_auth_cert(chain, key).map_err(|e| e.to_string())
+        }
+        (None, Some(_)) => Err("a client key was given without a certificate".into()),
+        (None, None) => Ok(builder.with_no_client_auth()),
+    }
+}
+
+fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("cannot read certificates from {}: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("no certificate found in {}", path.display()));
+    }
+    Ok(certs)
+}
+
+fn roots(s: &TlsSettings) -> Result<RootCertStore, String> {
+    let mut store = RootCertStore::empty();
+    if s.ca_file.is_none() && s.ca_dir.is_none() {
+        store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        return Ok(store);
+    }
+    if let Some(file) = &s.ca_file {
+        for cert in read_certs(file)? {
+            store.add(cert).map_err(|e| format!("bad CA certificate in {}: {e}", file.display()))?;
+        }
+    }
+    if let Some(dir) = &s.ca_dir {
+        let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        for entry in entries.flatten() {
+            // Anything that is not a PEM certificate (hash links to the same file, other
+            // files) is skipped, as OpenSSL's capath lookup would never match it.
+            if let Ok(certs) = read_certs(&entry.path()) {
+                store.add_parsable_certificates(certs);
+            }
+        }
+    }
+    if store.is_empty() {
+        return Err("no usable CA certificate".into());
+    }
+    Ok(store)
+}
+
+/// REQUIRED / PREFERRED: encryption without identity. The handshake signature is
+/// still checked against the presented certificate's key.
+#[derive(Debug)]
+struct AcceptAnyCertificate(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// VERIFY_CA: the full WebPKI check except the host name.
+#[derive(Debug)]
+struct IgnoreName(Arc<WebPkiServerVerifier>);
+
+impl ServerCertVerifier for IgnoreName {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        match self.0.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+            Err(Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
+
+/// The name to check the certificate against: an IP address or a DNS name.
+pub fn server_name(host: &str) -> Result<ServerName<'static>, String> {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    ServerName::try_from(host.to_string()).map_err(|e| format!("invalid server name {host:?}: {e}"))
+}
