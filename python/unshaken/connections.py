@@ -322,11 +322,7 @@ class Connection:
 
     def discard_result(self):
         """Drop the current result set without building its rows."""
-        discard = getattr(self._conn, "discard_result", None)  # optional in the core
-        if discard is not None:
-            discard()
-        else:
-            self._conn.store_result()
+        self._conn.discard_result()
 
     def affected_rows(self):
         return self._conn.affected_rows()

@@ -49,11 +49,7 @@ RE_INSERT_VALUES = re.compile(
 
 def _drain(result):
     """Throw away the unread rows of a result set."""
-    discard = getattr(result, "discard", None)  # cheaper if the core offers it
-    if discard is not None:
-        discard()
-    else:
-        result.fetch_row(0)
+    result.discard()
 
 
 class BaseCursor:
@@ -226,14 +222,17 @@ class BaseCursor:
         db = self._get_db()
         if isinstance(procname, str):
             procname = procname.encode(db.encoding)
+        # Quoted as an identifier (backticks doubled), as mysqlclient 2.3 does, so a
+        # procedure name can never inject SQL.
+        name = procname.replace(b"`", b"``")
         if args:
             assignments = b",".join(
-                b"@_%s_%d=%s" % (procname, i, db.literal(arg)) for i, arg in enumerate(args)
+                b"@`_%s_%d`=%s" % (name, i, db.literal(arg)) for i, arg in enumerate(args)
             )
             self._query(b"SET " + assignments)
             self.nextset()
-        params = b",".join(b"@_%s_%d" % (procname, i) for i in range(len(args)))
-        self._query(b"CALL %s(%s)" % (procname, params))
+        params = b",".join(b"@`_%s_%d`" % (name, i) for i in range(len(args)))
+        self._query(b"CALL `%s`(%s)" % (name, params))
         return args
 
     def _query(self, q):

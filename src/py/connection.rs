@@ -137,6 +137,11 @@ impl Connection {
         ))
     }
 
+    /// Read and drop the rest of the current result set (use_result path).
+    pub(super) fn discard_rows(&self, py: Python<'_>) -> PyResult<()> {
+        self.run(py, |conn, _, hook| conn.discard_rows(hook))
+    }
+
     /// Read up to `max` rows (0 = all) of the current result set (use_result path).
     pub(super) fn read_rows(
         &self,
@@ -403,7 +408,7 @@ impl Connection {
         self.run(py, |conn, _, _| Ok(conn.server().protocol_version))
     }
     fn character_set_name(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(self.lock(py)?.charset.clone())
+        self.run(py, |_, slot, _| Ok(slot.charset.clone()))
     }
     /// The Python codec of the connection character set.
     fn encoding(&self, py: Python<'_>) -> PyResult<&'static str> {

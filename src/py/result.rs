@@ -158,6 +158,21 @@ impl Result {
         }
     }
 
+    /// Drop the rows not fetched yet without building them.
+    fn discard(&self, py: Python<'_>) -> PyResult<()> {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        match &st.rows {
+            Rows::Stored(rows) => st.pos = rows.len(),
+            Rows::Streaming(conn) => {
+                if !st.done {
+                    conn.get().discard_rows(py)?;
+                    st.done = true;
+                }
+            }
+        }
+        Ok(())
+    }
+
     #[pyo3(signature = (maxrows=1, how=0))]
     fn fetch_row<'py>(
         &self,
