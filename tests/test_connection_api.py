@@ -157,17 +157,29 @@ def test_connect_factory(driver, server_kwargs):
 
 @pytest.mark.unshaken_only
 @pytest.mark.parametrize("kwargs", [
-    {"ssl": {"ca": "/x"}},
-    {"ssl": True},
-    {"ssl_mode": "REQUIRED"},
     {"ssl_mode": "bogus"},
+    {"ssl": {"ca": "/x", "crl": "/y"}},
     {"named_pipe": True},
 ])
 def test_refused_options(driver, connect, kwargs):
-    # Deliberate difference: MySQLdb connects in clear text with ssl={"ca": "/x"}
-    # here; unshaken has no TLS yet and refuses rather than silently downgrade.
     with pytest.raises(driver.NotSupportedError):
         connect(**kwargs)
+
+
+@pytest.mark.unshaken_only
+@pytest.mark.parametrize("kwargs", [
+    {"ssl": {"ca": "/x"}},
+    {"ssl": True},
+    {"ssl_mode": "REQUIRED"},
+    {"ssl_mode": "verify_identity"},
+])
+def test_tls_asked_of_a_server_without_it(driver, connect, kwargs):
+    # Deliberate difference: MySQLdb connects in clear text with ssl={"ca": "/x"}
+    # here; asking for TLS must never silently fall back to clear text.
+    with pytest.raises(driver.OperationalError) as e:
+        connect(**kwargs)
+    assert e.value.args[0] == 2026
+    assert "does not offer" in e.value.args[1]
 
 
 def test_tolerated_options(connect):

@@ -118,16 +118,47 @@ def _seconds(value):
 
 
 def _check_unsupported(params):
-    """Refuse options the core cannot honour yet where ignoring them would
-    be unsafe; harmless hints (compress, auth_plugin, ...) are ignored."""
-    ssl, ssl_mode = params.get("ssl"), params.get("ssl_mode")
-    if ssl_mode is not None and ssl_mode not in _SSL_MODES:
-        raise NotSupportedError("Unknown ssl_mode specification")
-    if ssl or _SSL_MODES.index(ssl_mode or "PREFERRED") >= 2:
-        # Connecting in clear text when TLS was asked for would be silent harm.
-        raise NotSupportedError("TLS connections are not supported by this build")
+    """Refuse options the core cannot honour where ignoring them would be
+    unsafe; harmless hints (compress, auth_plugin, ...) are ignored."""
     if params.get("named_pipe"):
         raise NotSupportedError("named pipes are not supported")
+
+
+_SSL_KEYS = {"ca": "ssl_ca", "capath": "ssl_capath", "cert": "ssl_cert", "key": "ssl_key"}
+
+
+def _tls_kwargs(params):
+    """``ssl`` / ``ssl_mode`` as mysqlclient takes them -> the core's TLS options.
+
+    No option: PREFERRED (TLS over TCP when the server offers it, as MySQL's own
+    client does). ``ssl=True`` or an ``ssl`` dict: at least REQUIRED, and VERIFY_CA
+    when the dict names a CA (MySQL's rule: a CA you give is a CA you mean to check
+    against). An explicit ``ssl_mode`` always wins.
+    """
+    ssl, ssl_mode = params.get("ssl"), params.get("ssl_mode")
+    if ssl_mode is not None:
+        if not isinstance(ssl_mode, str) or ssl_mode.upper() not in _SSL_MODES:
+            raise NotSupportedError("Unknown ssl_mode specification")
+        ssl_mode = ssl_mode.upper()
+    if ssl is True:
+        ssl = {}
+        ssl_mode = ssl_mode or "REQUIRED"
+    elif ssl:
+        if not hasattr(ssl, "items"):
+            raise TypeError("ssl must be a dict (or True)")
+        ssl = {k: v for k, v in ssl.items() if v}
+        unknown = set(ssl) - set(_SSL_KEYS) - {"cipher"}
+        if unknown:
+            raise NotSupportedError(f"unsupported ssl option(s): {', '.join(sorted(unknown))}")
+        if ssl_mode is None:
+            ssl_mode = "VERIFY_CA" if ("ca" in ssl or "capath" in ssl) else "REQUIRED"
+    else:
+        ssl = {}
+    kwargs = {"ssl_mode": ssl_mode or "PREFERRED"}
+    for key, name in _SSL_KEYS.items():
+        if key in ssl:
+            kwargs[name] = str(ssl[key])
+    return kwargs
 
 
 def _copy_conv(conv):
@@ -215,6 +246,7 @@ class Connection:
             "client_flag": client_flag,
             "conv": self.converter,
             "use_unicode": bool(use_unicode),
+            **_tls_kwargs(params),
         }
 
     def _set_attributes(self, params):
@@ -383,6 +415,10 @@ class Connection:
 
     def get_proto_info(self):
         return self._conn.get_proto_info()
+
+    def get_ssl_cipher(self):
+        """The TLS cipher suite of this connection, or None without TLS."""
+        return self._conn.get_ssl_cipher()
 
     def fileno(self):
         return self._conn.fileno()

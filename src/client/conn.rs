@@ -181,6 +181,10 @@ impl Conn {
         use std::os::fd::AsFd;
         self.wire.stream.as_fd()
     }
+    /// The negotiated TLS cipher suite; None without TLS.
+    pub fn tls_cipher(&self) -> Option<String> {
+        self.wire.stream.cipher()
+    }
     pub fn is_broken(&self) -> bool {
         matches!(self.phase, Phase::Broken(_))
     }

@@ -103,7 +103,10 @@ impl Options {
             SslMode::VerifyCa => Verify::Chain,
             _ => Verify::Nothing,
         };
-        TlsSettings { verify, ..self.tls.clone() }
+        TlsSettings {
+            verify,
+            ..self.tls.clone()
+        }
     }
 
     /// The name the server certificate must carry (the host we connect to).

@@ -23,7 +23,9 @@ pub struct TlsStream {
 
 impl std::fmt::Debug for TlsStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TlsStream").field("sock", &self.sock).finish_non_exhaustive()
+        f.debug_struct("TlsStream")
+            .field("sock", &self.sock)
+            .finish_non_exhaustive()
     }
 }
 
@@ -41,7 +43,12 @@ impl TlsStream {
         hook: &mut dyn Interrupt,
     ) -> Result<TlsStream, IoError> {
         let conn = ClientConnection::new(config, server_name).map_err(tls_error)?;
-        let mut stream = TlsStream { sock, conn, incoming: vec![0; RECORD], outgoing: Vec::new() };
+        let mut stream = TlsStream {
+            sock,
+            conn,
+            incoming: vec![0; RECORD],
+            outgoing: Vec::new(),
+        };
         while stream.conn.is_handshaking() {
             if stream.conn.wants_write() {
                 stream.flush(deadline, hook)?;
@@ -137,7 +144,9 @@ impl TlsStream {
 
     /// The negotiated protocol version and cipher suite, for get_ssl_cipher()-style reports.
     pub fn cipher(&self) -> Option<String> {
-        self.conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite()))
+        self.conn
+            .negotiated_cipher_suite()
+            .map(|s| format!("{:?}", s.suite()))
     }
 }
 

@@ -11,7 +11,9 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme,
+};
 
 /// How much of the server's identity to check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -39,7 +41,9 @@ pub struct TlsSettings {
 
 fn provider() -> Arc<CryptoProvider> {
     static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
-    PROVIDER.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider())).clone()
+    PROVIDER
+        .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
+        .clone()
 }
 
 /// The configuration for `settings`, built once and reused while the files it reads
@@ -49,7 +53,11 @@ pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, String
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let stamps = file_stamps(settings);
     let cache = CACHE.get_or_init(Default::default);
-    if let Some((seen, config)) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(settings) {
+    if let Some((seen, config)) = cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(settings)
+    {
         if *seen == stamps {
             return Ok(config.clone());
         }
@@ -65,7 +73,10 @@ pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, String
 fn file_stamps(s: &TlsSettings) -> Vec<Option<SystemTime>> {
     [&s.ca_file, &s.ca_dir, &s.cert_file, &s.key_file]
         .iter()
-        .map(|p| p.as_ref().and_then(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok()))
+        .map(|p| {
+            p.as_ref()
+                .and_then(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        })
         .collect()
 }
 
@@ -88,14 +99,18 @@ fn build(s: &TlsSettings) -> Result<ClientConfig, String> {
             }
         }
     };
-    let builder = builder.dangerous().with_custom_certificate_verifier(verifier);
+    let builder = builder
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
     match (&s.cert_file, &s.key_file) {
         (Some(cert), key) => {
             let chain = read_certs(cert)?;
             let key_path = key.as_deref().unwrap_or(cert);
             let key = PrivateKeyDer::from_pem_file(key_path)
                 .map_err(|e| format!("cannot read private key {}: {e}", key_path.display()))?;
-            builder.with_client_auth_cert(chain, key).map_err(|e| e.to_string())
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| e.to_string())
         }
         (None, Some(_)) => Err("a client key was given without a certificate".into()),
         (None, None) => Ok(builder.with_no_client_auth()),
@@ -120,11 +135,14 @@ fn roots(s: &TlsSettings) -> Result<RootCertStore, String> {
     }
     if let Some(file) = &s.ca_file {
         for cert in read_certs(file)? {
-            store.add(cert).map_err(|e| format!("bad CA certificate in {}: {e}", file.display()))?;
+            store
+                .add(cert)
+                .map_err(|e| format!("bad CA certificate in {}: {e}", file.display()))?;
         }
     }
     if let Some(dir) = &s.ca_dir {
-        let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
         for entry in entries.flatten() {
             // Anything that is not a PEM certificate (hash links to the same file, other
             // files) is skipped, as OpenSSL's capath lookup would never match it.
@@ -161,7 +179,12 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
     fn verify_tls13_signature(
         &self,
@@ -169,7 +192,12 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
@@ -189,7 +217,10 @@ impl ServerCertVerifier for IgnoreName {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        match self.0.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        {
             Err(Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),

@@ -2,6 +2,7 @@
 //! around every blocking step.
 
 use std::ffi::CString;
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 
@@ -13,10 +14,10 @@ use super::convert::{self, Encoding};
 use super::errors::{named, raise, settle};
 use super::hook::PyHook;
 use super::result::{Result as PyResultSet, Rows};
-use crate::client::{Conn, Options, Reply};
+use crate::client::{Conn, Options, Reply, SslMode};
 use crate::consts::charset;
 use crate::error::{cr, Error};
-use crate::io::{Endpoint, IoStats};
+use crate::io::{Endpoint, IoStats, TlsSettings, Verify};
 use crate::proto::packets::ColumnDefinition;
 
 /// Debian's (and MariaDB's) default server socket; MYSQL_UNIX_PORT overrides it.
@@ -162,7 +163,8 @@ impl Connection {
     #[pyo3(signature = (*, host=None, port=3306, unix_socket=None, user=None, password=None, database=None,
         charset="utf8mb4".to_string(), collation=None, connect_timeout=None, read_timeout=None,
         write_timeout=None, client_flag=0, conv=None, use_unicode=true, program_name=None,
-        cancel_on_interrupt=true))]
+        cancel_on_interrupt=true, ssl_mode=None, ssl_ca=None, ssl_capath=None, ssl_cert=None,
+        ssl_key=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -182,7 +184,17 @@ impl Connection {
         use_unicode: bool,
         program_name: Option<String>,
         cancel_on_interrupt: bool,
+        ssl_mode: Option<String>,
+        ssl_ca: Option<PathBuf>,
+        ssl_capath: Option<PathBuf>,
+        ssl_cert: Option<PathBuf>,
+        ssl_key: Option<PathBuf>,
     ) -> PyResult<Self> {
+        let ssl_mode = match ssl_mode.as_deref() {
+            None => SslMode::Disabled,
+            Some(name) => SslMode::parse(name)
+                .ok_or_else(|| PyValueError::new_err(format!("unknown ssl_mode {name:?}")))?,
+        };
         let _ = collation; // set by the Python layer with SET NAMES after connecting
         let collation_id = charset::default_collation(&charset).ok_or_else(|| {
             raise(
@@ -232,6 +244,14 @@ impl Connection {
             client_flag,
             connect_attrs: attrs,
             cancel_on_interrupt,
+            ssl_mode,
+            tls: TlsSettings {
+                verify: Verify::Nothing, // derived from ssl_mode when connecting
+                ca_file: ssl_ca,
+                ca_dir: ssl_capath,
+                cert_file: ssl_cert,
+                key_file: ssl_key,
+            },
             ..Options::default()
         };
         let mut hook = PyHook::default();
@@ -462,6 +482,11 @@ impl Connection {
             conn.discard_rows(hook)
         })
     }
+    /// The TLS cipher suite in use, or None on a plain connection.
+    fn get_ssl_cipher(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        self.run(py, |conn, _, _| Ok(conn.tls_cipher()))
+    }
+
     fn fileno(&self, py: Python<'_>) -> PyResult<i32> {
         use std::os::fd::AsRawFd;
         self.run(py, |conn, _, _| Ok(conn.fd().as_raw_fd()))

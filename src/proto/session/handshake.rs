@@ -4,8 +4,8 @@ use super::super::auth::{Plugin, MYSQL_NATIVE_PASSWORD};
 use super::super::packets::generic::{EOF_HEADER, ERR_HEADER, OK_HEADER};
 use super::super::packets::{ErrPacket, Greeting, HandshakeResponse, OkPacket};
 use super::super::reader::Reader;
-use super::super::{ProtoError, Result};
 use super::super::writer::put_u32;
+use super::super::{ProtoError, Result};
 use crate::consts::capability::*;
 
 /// AuthMoreData: extra plugin data from the server (caching_sha2_password, ...).
@@ -214,7 +214,45 @@ mod tests {
                 ("_pid".into(), "1".into()),
             ],
             max_packet_size: 16 << 20,
+            tls: false,
         }
+    }
+
+    #[test]
+    fn tls_only_when_asked_and_offered() {
+        let plain = captured("a", "greeting");
+        let mut with_ssl = Greeting::decode(&plain).unwrap();
+        with_ssl.capabilities |= CLIENT_SSL;
+        let with_ssl = with_ssl.encode();
+        let asking = HandshakeConfig {
+            tls: true,
+            ..capture_config()
+        };
+
+        // Asked, but the server does not offer it: no CLIENT_SSL anywhere.
+        let mut hs = Handshake::new(asking.clone());
+        hs.greeting(&plain).unwrap();
+        assert!(!hs.tls());
+        assert_eq!(hs.capabilities() & CLIENT_SSL, 0);
+
+        // Offered, but not asked.
+        let mut hs = Handshake::new(capture_config());
+        hs.greeting(&with_ssl).unwrap();
+        assert!(!hs.tls());
+
+        // Both: the SSLRequest is the 32-byte head of the response, CLIENT_SSL set.
+        let mut hs = Handshake::new(asking);
+        let response = send(hs.greeting(&with_ssl).unwrap());
+        assert!(hs.tls());
+        let request = hs.ssl_request();
+        assert_eq!(request.len(), 32);
+        assert_eq!(request[..], response[..32]);
+        let decoded = HandshakeResponse::decode(&response).unwrap();
+        assert_ne!(decoded.capabilities & CLIENT_SSL, 0);
+        assert_eq!(
+            u32::from_le_bytes(request[..4].try_into().unwrap()),
+            decoded.capabilities
+        );
     }
 
     fn send(step: HandshakeStep) -> Vec<u8> {

@@ -1,0 +1,162 @@
+"""TLS against a throwaway MariaDB started with certificates made for the test: every
+ssl_mode, a wrong CA, a wrong host name, and client-certificate authentication."""
+
+import pytest
+
+from unshaken.testing import TemporaryServer, generate_certificates
+
+pytestmark = pytest.mark.unshaken_only
+
+
+@pytest.fixture(scope="module")
+def tls_server():
+    # Two loopback addresses: the certificate names 127.0.0.1 but not 127.0.0.2, so
+    # connecting to the second shows a host name mismatch.
+    with TemporaryServer(tls=True, extra_args=["--bind-address=127.0.0.1,127.0.0.2", "--max-allowed-packet=64M"]) as srv:
+        with srv.connect() as c:
+            cur = c.cursor()
+            cur.execute("CREATE USER IF NOT EXISTS 'x509user'@'%' REQUIRE X509")
+            cur.execute("GRANT ALL ON test.* TO 'x509user'@'%'")
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def other_ca(tmp_path_factory):
+    return generate_certificates(str(tmp_path_factory.mktemp("other-ca")))["ca"]
+
+
+def tls_connect(srv, **kw):
+    import unshaken
+
+    args = srv.connect_kwargs()
+    args.update(kw)
+    return unshaken.connect(**args)
+
+
+def session_cipher(conn):
+    cur = conn.cursor()
+    cur.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+    return cur.fetchone()[1]
+
+
+@pytest.mark.parametrize(
+    "mode, use_ca",
+    [("PREFERRED", False), ("REQUIRED", False), ("VERIFY_CA", True), ("VERIFY_IDENTITY", True)],
+)
+def test_every_encrypting_mode(tls_server, mode, use_ca):
+    ssl = {"ca": tls_server.ssl_ca} if use_ca else None
+    with tls_connect(tls_server, ssl_mode=mode, ssl=ssl) as c:
+        assert c.get_ssl_cipher()
+        assert session_cipher(c), "the server says this session is not encrypted"
+
+
+def test_default_is_tls_when_offered(tls_server):
+    with tls_connect(tls_server) as c:
+        assert c.get_ssl_cipher() and session_cipher(c)
+
+
+def test_disabled_is_plain(tls_server):
+    with tls_connect(tls_server, ssl_mode="DISABLED") as c:
+        assert c.get_ssl_cipher() is None
+        assert session_cipher(c) == ""
+
+
+def test_ssl_true_and_dict_imply_encryption(tls_server):
+    with tls_connect(tls_server, ssl=True) as c:
+        assert session_cipher(c)
+    with tls_connect(tls_server, **tls_server.ssl_kwargs()) as c:
+        assert session_cipher(c)
+
+
+def test_wrong_ca_is_refused(tls_server, other_ca):
+    import unshaken
+
+    for kw in ({"ssl": {"ca": other_ca}}, {"ssl_mode": "VERIFY_IDENTITY", "ssl": {"ca": other_ca}}):
+        with pytest.raises(unshaken.OperationalError) as e:
+            tls_connect(tls_server, **kw)
+        assert e.value.args[0] == 2026
+        assert "UnknownIssuer" in e.value.args[1]
+
+
+def test_public_roots_do_not_trust_a_private_ca(tls_server):
+    import unshaken
+
+    with pytest.raises(unshaken.OperationalError) as e:
+        tls_connect(tls_server, ssl_mode="VERIFY_CA")
+    assert e.value.args[0] == 2026
+
+
+def test_wrong_host_name(tls_server):
+    import unshaken
+
+    ca = {"ca": tls_server.ssl_ca}
+    with pytest.raises(unshaken.OperationalError) as e:
+        tls_connect(tls_server, host="127.0.0.2", ssl_mode="VERIFY_IDENTITY", ssl=ca)
+    assert e.value.args[0] == 2026
+    assert "NotValidForName" in e.value.args[1]
+    # VERIFY_CA checks the chain only: the same connection is accepted.
+    with tls_connect(tls_server, host="127.0.0.2", ssl_mode="VERIFY_CA", ssl=ca) as c:
+        assert session_cipher(c)
+
+
+def test_client_certificate_authentication(tls_server):
+    import unshaken
+
+    x509 = {"user": "x509user", "password": ""}
+    with pytest.raises(unshaken.OperationalError) as e:
+        tls_connect(tls_server, ssl={"ca": tls_server.ssl_ca}, **x509)
+    assert e.value.args[0] == 1045
+    with tls_connect(tls_server, **tls_server.ssl_kwargs(), **x509) as c:
+        cur = c.cursor()
+        cur.execute("SELECT CURRENT_USER()")
+        assert cur.fetchone()[0].startswith("x509user@")
+
+
+def test_missing_certificate_file_is_a_clear_error(tls_server, tmp_path):
+    import unshaken
+
+    missing = str(tmp_path / "nope.pem")
+    with pytest.raises(unshaken.OperationalError) as e:
+        tls_connect(tls_server, ssl={"ca": missing})
+    assert e.value.args[0] == 2026
+    assert "nope.pem" in e.value.args[1]
+
+
+def test_results_and_big_packets_over_tls(tls_server):
+    with tls_connect(tls_server, ssl_mode="REQUIRED") as c:
+        cur = c.cursor()
+        cur.execute("CREATE TEMPORARY TABLE big (v LONGBLOB)")
+        blob = bytes(range(256)) * (40 * 1024)  # 10 MiB: many TLS records, one packet
+        cur.execute("INSERT INTO big VALUES (%s)", (blob,))
+        cur.execute("SELECT v, LENGTH(v) FROM big")
+        got, n = cur.fetchone()
+        assert n == len(blob) and got == blob
+        cur.execute(
+            "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM s WHERE n<5000) "
+            "SELECT SUM(n) FROM s"
+        )
+        assert int(cur.fetchone()[0]) == 5000 * 5001 // 2
+
+
+def test_ctrl_c_cancel_over_tls(tls_server):
+    """The cancel side connection uses the same TLS settings; the session survives."""
+    import signal
+    import time
+
+    def raise_interrupt(*_):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGALRM, raise_interrupt)
+    try:
+        with tls_connect(tls_server, ssl_mode="REQUIRED") as c:
+            cur = c.cursor()
+            signal.setitimer(signal.ITIMER_REAL, 0.3)
+            t0 = time.monotonic()
+            with pytest.raises(KeyboardInterrupt):
+                cur.execute("SELECT SLEEP(10)")
+            assert time.monotonic() - t0 < 1.5
+            cur.execute("SELECT 7")
+            assert cur.fetchone() == (7,)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
