@@ -35,6 +35,7 @@ ALIASES = {
 MODULES = {"unshaken": "unshaken", "mysqlclient": "MySQLdb", "pymysql": "pymysql",
            "mysql-connector": "mysql.connector", "mariadb": "mariadb"}
 DEADLINE_WINDOW = (1.0, 1.2)
+RAN_TO_COMPLETION = 9.0  # s after the Ctrl-C: SELECT SLEEP(10) simply finished
 CTRL_C_PROMPT = 1.0  # seconds: slower than this is not "prompt"
 
 
@@ -99,8 +100,7 @@ class Storm:
 
     # -- one driver in a subprocess -----------------------------------------------------
 
-    def _run_driver(self, name: str) -> dict[str, Any]:
-        res: dict[str, Any] = {"driver": name, "state": "running"}
+    def _run_driver(self, name: str, res: dict[str, Any]) -> dict[str, Any]:
         timeout = self.args.timeout or self.args.seconds + 120
         cfg = {"driver": name, "kwargs": self.kwargs, "seconds": self.args.seconds}
         with tempfile.TemporaryFile() as err:
@@ -193,6 +193,18 @@ class Storm:
     # -- verdicts -------------------------------------------------------------------
 
     @staticmethod
+    def cancelled(c: dict[str, Any]) -> tuple[bool | None, str]:
+        """Was the statement cancelled on the server (not left running, not waited out)?"""
+        if not c or c.get("still_running") is None:
+            return None, "unknown"
+        if c["still_running"]:
+            return False, "no, still running"
+        lat = c.get("latency")
+        if lat is not None and lat >= RAN_TO_COMPLETION:
+            return False, "no, it ran to completion first"
+        return True, "yes"
+
+    @staticmethod
     def verdicts(res: dict[str, Any]) -> dict[str, bool | None]:
         """ok/failed per check (None: not applicable)."""
         q, d, c = res.get("queries"), res.get("deadline"), res.get("ctrl_c")
@@ -209,7 +221,7 @@ class Storm:
                                and bool(d.get("usable")))
         out["ctrl_c"] = bool(c) and bool(c.get("keyboard_interrupt")) and (
             c.get("latency") is not None and c["latency"] <= CTRL_C_PROMPT
-        ) and c.get("still_running") is False and bool(c.get("usable"))
+        ) and Storm.cancelled(c)[0] is True and bool(c.get("usable"))
         out["all"] = res.get("state") == "done" and all(
             v is not False for k, v in out.items() if k != "all")
         return out
@@ -258,9 +270,8 @@ class Storm:
                 rows.append(["Ctrl-C latency", f"{fmt_ms(lat, 3)} s ({how})"[:90],
                              self._yn(bool(c.get("keyboard_interrupt")) and lat is not None
                                       and lat <= CTRL_C_PROMPT)])
-                rows.append(["  statement still running", self._yn(c.get("still_running")),
-                             self._yn(None if c.get("still_running") is None
-                                      else not c["still_running"])])
+                cancelled, text = self.cancelled(c)
+                rows.append(["  cancelled on the server", text, self._yn(cancelled)])
                 rows.append(["  connection usable after", self._yn(c.get("usable")),
                              self._yn(c.get("usable"))])
         if res.get("state") != "done":
@@ -297,7 +308,7 @@ class Storm:
                 name, str(q.get("queries", "-")), str(q.get("errors", "-")),
                 str(q.get("wrong", "-")), fmt_ms(q.get("p50")), fmt_ms(q.get("p99")), dl,
                 fmt_ms(c.get("latency"), 3),
-                self._yn(None if c.get("still_running") is None else not c["still_running"]),
+                self._yn(self.cancelled(c)[0]),
                 ("PASS" if v["all"] else "FAIL") if res.get("state") == "done"
                 else res.get("state", "?"),
             ])
@@ -307,7 +318,7 @@ class Storm:
                     align="lrrrrrrrrl"))
         print(f"(deadline: read_timeout=1 on SELECT SLEEP(5), ok within "
               f"{DEADLINE_WINDOW[0]}-{DEADLINE_WINDOW[1]} s; Ctrl-C: KeyboardInterrupt 0.5 s "
-              f"into SELECT SLEEP(10), 'cancelled' = no longer running on the server)",
+              f"into SELECT SLEEP(10), 'cancelled' = stopped on the server before it ended)",
               flush=True)
 
     # -- main -------------------------------------------------------------------------
@@ -323,16 +334,18 @@ class Storm:
                     print(f"\n== {name}: not installed ==", flush=True)
                     continue
                 self.status.update(f"  {name}: starting ...", force=True)
-                res = self._run_driver(name)
+                res = self.results[name] = {"driver": name, "state": "running"}
+                self._run_driver(name, res)
                 self.status.clear()
-                self.results[name] = res
                 self.print_driver(res)
         except KeyboardInterrupt:
             self.status.clear()
             interrupted = True
             print("\n# interrupted: results so far", flush=True)
         for name in self.drivers:
-            self.results.setdefault(name, {"driver": name, "state": "not run"})
+            res = self.results.setdefault(name, {"driver": name, "state": "not run"})
+            if res["state"] == "running":
+                res["state"] = "interrupted"
         self.print_summary()
         if interrupted:
             return 130
