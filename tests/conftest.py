@@ -1,8 +1,9 @@
 """Shared fixtures for the pytest suites that talk to a real server.
 
-Server: ``UNSHAKEN_TEST_HOST/_PORT/_USER/_PASSWORD/_DATABASE/_SOCKET`` point at an
-existing server; with none of them set, a private ``TemporaryServer`` is started for
-the session, so tests never touch the machine's shared server by accident.
+Server: the ``unshaken.pytest_plugin`` fixture ``unshaken_server``:
+``UNSHAKEN_TEST_HOST/_PORT/_USER/_PASSWORD/_DATABASE/_SOCKET`` point at an existing
+server; with none of them set, a private ``TemporaryServer`` is started for the
+session, so tests never touch the machine's shared server by accident.
 
 Driver: always ``unshaken``. ``UNSHAKEN_TEST_DRIVER=pymysql|mysqlclient`` swaps in a
 reference driver for checking the tests themselves during development; it is refused
@@ -26,7 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SIGNALS_DIR = Path(__file__).resolve().parent / "signals"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-_ENV_KEYS = ("HOST", "PORT", "USER", "PASSWORD", "DATABASE", "SOCKET")
 _DRIVER_MODULES = {"unshaken": "unshaken", "pymysql": "pymysql", "mysqlclient": "MySQLdb"}
 
 DRIVER_NAME = os.environ.get("UNSHAKEN_TEST_DRIVER", "unshaken")
@@ -36,21 +36,25 @@ if IN_CI and DRIVER_NAME != "unshaken":
     raise pytest.UsageError("UNSHAKEN_TEST_DRIVER is for development runs only, not CI")
 
 
-def _load_testing_module():
-    """``unshaken.testing`` without needing the compiled driver: fall back to the file."""
+def _load_module(name):
+    """``unshaken.<name>`` without needing the compiled driver: fall back to the file."""
     try:
-        from unshaken import testing
-
-        return testing
+        return importlib.import_module(f"unshaken.{name}")
     except ImportError:
-        path = ROOT / "python" / "unshaken" / "testing.py"
-        spec = importlib.util.spec_from_file_location("_unshaken_testing", path)
+        path = ROOT / "python" / "unshaken" / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(f"_unshaken_{name}", path)
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
         return mod
 
 
-testing = _load_testing_module()
+testing = _load_module("testing")
+# The user-facing pytest plugin (also registered through the pytest11 entry point):
+# its fixtures are imported here so the suite uses them even when the package's entry
+# points are not installed (a plain checkout); names defined here win either way.
+_plugin = _load_module("pytest_plugin")
+unshaken_server = _plugin.unshaken_server
+unshaken_conn = _plugin.unshaken_conn
 
 
 def pytest_configure(config):
@@ -89,54 +93,36 @@ def driver():
 # -- servers ------------------------------------------------------------------------
 
 
-def _env_server_kwargs():
-    env = {k: os.environ.get(f"UNSHAKEN_TEST_{k}") for k in _ENV_KEYS}
-    if not any(v is not None for v in env.values()):
-        return None
-    kw = {
-        "host": env["HOST"] or "127.0.0.1",
-        "port": int(env["PORT"] or 3306),
-        "user": env["USER"] or "root",
-        "password": env["PASSWORD"] or "",
-        "database": env["DATABASE"] or "test",
-    }
-    if env["SOCKET"]:
-        kw["unix_socket"] = env["SOCKET"]
-        if not env["HOST"]:
-            kw["host"] = "localhost"
-    return kw
+# 64M: the blocked-write test sends a 16 MiB statement; the default server doubles as
+# the throwaway one, so it gets the option too.
+SERVER_ARGS = ["--max-allowed-packet=64M"]
+
+
+@pytest.fixture(scope="session")
+def unshaken_server_args():
+    """Extra options for the plugin's TemporaryServer."""
+    return list(SERVER_ARGS)
+
+
+@pytest.fixture(scope="session")
+def unshaken_require_server():
+    """In CI a missing server is a failure, never a skip."""
+    return IN_CI
 
 
 def _start_temporary_server():
-    if testing.find_server_binary() is None:
-        msg = "no mariadbd/mysqld binary to start a test server (set UNSHAKEN_TEST_HOST etc.)"
-        if IN_CI:
-            pytest.fail(msg, pytrace=False)
-        pytest.skip(msg)
-    # 64M: the blocked-write test sends a 16 MiB statement; the default server doubles
-    # as the throwaway one, so it gets the option too.
-    return testing.TemporaryServer(extra_args=["--max-allowed-packet=64M"]).start()
+    return _plugin.start_temporary_server(SERVER_ARGS, require=IN_CI)
 
 
 @pytest.fixture(scope="session")
-def _default_server():
+def _default_server(unshaken_server):
     """The TemporaryServer behind ``server_kwargs``, or None when env vars name a server."""
-    if _env_server_kwargs() is not None:
-        yield None
-        return
-    srv = _start_temporary_server()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+    return unshaken_server if unshaken_server.temporary else None
 
 
 @pytest.fixture(scope="session")
-def server_kwargs(_default_server):
-    kw = _env_server_kwargs()
-    if kw is None:
-        kw = _default_server.connect_kwargs()
-    return dict(kw)
+def server_kwargs(unshaken_server):
+    return dict(unshaken_server.connect_kwargs())
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,35 @@
-"""Throwaway MariaDB/MySQL servers for tests and benchmarks.
+"""Throwaway MariaDB/MySQL servers for tests, benchmarks and the command-line tools.
+
+Public API:
+
+``TemporaryServer(extra_args=None, *, tls=False, ...)``
+    A private ``mariadbd``/``mysqld`` in a temporary directory on a free loopback
+    port. Use it as a context manager::
+
+        from unshaken.testing import TemporaryServer
+
+        with TemporaryServer(extra_args=["--max-allowed-packet=64M"]) as srv:
+            conn = unshaken.connect(**srv.connect_kwargs())
+            print(srv.port, srv.socket)
+
+    ``connect_kwargs()`` gives ``host``, ``port``, ``user`` (root, no password) and
+    ``database`` (``test``, created on start); ``port`` and ``socket`` (the Unix socket
+    path) are attributes. ``extra_args`` are appended to the server's command line.
+    ``tls=True`` generates a CA, a server certificate and a client certificate in the
+    server's directory (with the ``openssl`` command, or the ``cryptography`` package)
+    and starts the server with them; see ``ssl_ca``, ``ssl_cert``, ``ssl_key``,
+    ``client_cert``, ``client_key`` and ``ssl_kwargs()``. The server is stopped and its
+    directory removed on exit, on exception (including KeyboardInterrupt) and, as a
+    last resort, at interpreter exit.
+
+``ExistingServer(**connect_kwargs)``
+    The same read-only interface (``connect_kwargs()``, ``host``, ``port``, ``socket``,
+    ``connect()``) for a server you did not start; ``ExistingServer.from_env()`` reads
+    ``UNSHAKEN_TEST_HOST/_PORT/_USER/_PASSWORD/_DATABASE/_SOCKET``.
+
+``find_server_binary()``
+    ``$UNSHAKEN_SERVER_BINARY`` if set, else ``mariadbd``/``mysqld`` from PATH, then
+    from the usual sbin/libexec directories.
 
 Stdlib only: starting a server and checking that it is ready must not depend on the
 driver under test (which may be broken or not built yet). ``unshaken._native`` is
@@ -22,13 +53,23 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # annotations only: no runtime dependency
     from typing_extensions import Self
 
-__all__ = ["ServerStartError", "TemporaryServer", "find_server_binary"]
+__all__ = [
+    "ExistingServer",
+    "ServerStartError",
+    "TLSUnavailableError",
+    "TemporaryServer",
+    "find_server_binary",
+]
 
 _SEARCH_DIRS = ("/usr/sbin", "/usr/libexec", "/usr/local/sbin", "/usr/local/libexec")
 
 
 class ServerStartError(RuntimeError):
     """The throwaway server could not be installed or did not become ready."""
+
+
+class TLSUnavailableError(ServerStartError):
+    """TLS certificates were requested but neither ``openssl`` nor ``cryptography`` exists."""
 
 
 def _which(names: Sequence[str], extra_dirs: Sequence[str] = _SEARCH_DIRS) -> str | None:
@@ -45,7 +86,16 @@ def _which(names: Sequence[str], extra_dirs: Sequence[str] = _SEARCH_DIRS) -> st
 
 
 def find_server_binary() -> str | None:
-    """Path of ``mariadbd`` or ``mysqld``: PATH first, then the usual sbin/libexec dirs."""
+    """Path of the server binary, or None.
+
+    ``$UNSHAKEN_SERVER_BINARY`` (a path, or a name looked up on PATH only) wins when
+    set; otherwise ``mariadbd`` or ``mysqld`` from PATH, then the usual sbin/libexec dirs.
+    """
+    explicit = os.environ.get("UNSHAKEN_SERVER_BINARY")
+    if explicit:
+        if os.sep in explicit:
+            return explicit if os.path.isfile(explicit) and os.access(explicit, os.X_OK) else None
+        return shutil.which(explicit)
     return _which(("mariadbd", "mysqld"))
 
 
@@ -81,24 +131,201 @@ def _greeting_ok(host: str, port: int, timeout: float = 1.0) -> bool:
         return False
 
 
+def _server_kwargs_from_env(prefix: str = "UNSHAKEN_TEST_") -> dict[str, Any] | None:
+    keys = ("HOST", "PORT", "USER", "PASSWORD", "DATABASE", "SOCKET")
+    env = {k: os.environ.get(prefix + k) for k in keys}
+    if not any(v is not None for v in env.values()):
+        return None
+    kw: dict[str, Any] = {
+        "host": env["HOST"] or "127.0.0.1",
+        "port": int(env["PORT"] or 3306),
+        "user": env["USER"] or "root",
+        "password": env["PASSWORD"] or "",
+        "database": env["DATABASE"] or "test",
+    }
+    if env["SOCKET"]:
+        kw["unix_socket"] = env["SOCKET"]
+        if not env["HOST"]:
+            kw["host"] = "localhost"
+    return kw
+
+
+class ExistingServer:
+    """A server started by someone else, with TemporaryServer's read-only interface."""
+
+    temporary = False
+
+    def __init__(self, **connect_kwargs: Any) -> None:
+        self._kwargs = dict(connect_kwargs)
+        self.host = self._kwargs.get("host", "127.0.0.1")
+        self.port = int(self._kwargs.get("port", 3306))
+        self.unix_socket = self._kwargs.get("unix_socket")
+
+    @classmethod
+    def from_env(cls, prefix: str = "UNSHAKEN_TEST_") -> ExistingServer | None:
+        """``<prefix>HOST/_PORT/_USER/_PASSWORD/_DATABASE/_SOCKET``, or None if none is set."""
+        kw = _server_kwargs_from_env(prefix)
+        return None if kw is None else cls(**kw)
+
+    @property
+    def socket(self) -> str | None:
+        return self.unix_socket
+
+    def connect_kwargs(self) -> dict[str, Any]:
+        return dict(self._kwargs)
+
+    def connect(self, **overrides: Any) -> Any:
+        import unshaken
+
+        return unshaken.connect(**{**self.connect_kwargs(), **overrides})
+
+    def describe(self) -> str:
+        where = self.unix_socket or f"{self.host}:{self.port}"
+        return f"server at {where}"
+
+    def __repr__(self) -> str:
+        return f"<ExistingServer {self.describe()}>"
+
+
+def _run_openssl(args: list[str], cwd: str) -> None:
+    r = subprocess.run(  # noqa: PLW1510 -- returncode checked below
+        ["openssl", *args], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
+        timeout=60,
+    )
+    if r.returncode != 0:
+        raise ServerStartError(
+            f"openssl {' '.join(args)} failed: {r.stderr.decode('utf-8', 'replace')}"
+        )
+
+
+def _certs_with_openssl(d: str) -> None:
+    ext = os.path.join(d, "server.ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n")
+    days = "3650"
+    _run_openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", days,
+                  "-keyout", "ca-key.pem", "-out", "ca.pem",
+                  "-subj", "/CN=unshaken TemporaryServer CA"], d)
+    for name, cn in (("server", "localhost"), ("client", "unshaken-client")):
+        _run_openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}-key.pem",
+                      "-out", f"{name}.csr", "-subj", f"/CN={cn}"], d)
+        extra = ["-extfile", "server.ext"] if name == "server" else []
+        _run_openssl(["x509", "-req", "-in", f"{name}.csr", "-days", days, "-CA", "ca.pem",
+                      "-CAkey", "ca-key.pem", "-set_serial", "0x%x" % (1 + len(name)),
+                      "-out", f"{name}.pem", *extra], d)
+
+
+def _certs_with_cryptography(d: str) -> None:
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    later = now + datetime.timedelta(days=3650)
+
+    def key():
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    def write_key(k, path):
+        with open(path, "wb") as f:
+            f.write(k.private_bytes(serialization.Encoding.PEM,
+                                    serialization.PrivateFormat.TraditionalOpenSSL,
+                                    serialization.NoEncryption()))
+
+    def write_cert(c, path):
+        with open(path, "wb") as f:
+            f.write(c.public_bytes(serialization.Encoding.PEM))
+
+    def name(cn):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    ca_key = key()
+    ca = (x509.CertificateBuilder().subject_name(name("unshaken TemporaryServer CA"))
+          .issuer_name(name("unshaken TemporaryServer CA")).public_key(ca_key.public_key())
+          .serial_number(1).not_valid_before(now).not_valid_after(later)
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    write_key(ca_key, os.path.join(d, "ca-key.pem"))
+    write_cert(ca, os.path.join(d, "ca.pem"))
+    for serial, (base, cn) in enumerate((("server", "localhost"),
+                                         ("client", "unshaken-client")), start=2):
+        k = key()
+        b = (x509.CertificateBuilder().subject_name(name(cn)).issuer_name(ca.subject)
+             .public_key(k.public_key()).serial_number(serial)
+             .not_valid_before(now).not_valid_after(later))
+        if base == "server":
+            b = b.add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"),
+                x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                x509.IPAddress(ipaddress.ip_address("::1")),
+            ]), critical=False)
+        write_key(k, os.path.join(d, f"{base}-key.pem"))
+        write_cert(b.sign(ca_key, hashes.SHA256()), os.path.join(d, f"{base}.pem"))
+
+
+def generate_certificates(directory: str) -> dict[str, str]:
+    """Write ca.pem, server.pem/server-key.pem and client.pem/client-key.pem.
+
+    Uses the ``openssl`` command if present, else the ``cryptography`` package; raises
+    TLSUnavailableError when neither exists. Returns the paths by role.
+    """
+    os.makedirs(directory, exist_ok=True)
+    if shutil.which("openssl"):
+        _certs_with_openssl(directory)
+    else:
+        try:
+            import cryptography  # noqa: F401
+        except ImportError:
+            raise TLSUnavailableError(
+                "TLS certificates were requested, but neither the openssl command nor the "
+                "Python package cryptography is available; install one of them"
+            ) from None
+        _certs_with_cryptography(directory)
+    return {
+        "ca": os.path.join(directory, "ca.pem"),
+        "server_cert": os.path.join(directory, "server.pem"),
+        "server_key": os.path.join(directory, "server-key.pem"),
+        "client_cert": os.path.join(directory, "client.pem"),
+        "client_key": os.path.join(directory, "client-key.pem"),
+    }
+
+
 class TemporaryServer:
     """A private ``mariadbd``/``mysqld`` in a temporary directory on a free loopback port.
 
     Use as a context manager (or call :meth:`start` / :meth:`stop`). The server is
     stopped by its own pid (SIGTERM, then SIGKILL) and the directory removed on exit,
     on exception and, as a last resort, at interpreter exit.
+
+    Arguments: ``extra_args`` (extra server options, e.g. ``["--max-connections=20"]``),
+    ``tls`` (generate certificates and enable TLS on the server), ``startup_timeout``,
+    ``stop_timeout``, ``binary`` (default: :func:`find_server_binary`), ``keep_dir``.
+    Raises :class:`ServerStartError` (with the server's log tail) when it cannot start.
     """
+
+    temporary = True
 
     def __init__(
         self,
-        extra_args: list[str] | None = None,
+        extra_args: Sequence[str] | None = None,
         *,
+        tls: bool = False,
         startup_timeout: float = 30.0,
         stop_timeout: float = 15.0,
         binary: str | None = None,
         keep_dir: bool = False,
     ) -> None:
         self.extra_args = list(extra_args or [])
+        self.tls = tls
+        self.ssl_ca: str | None = None
+        self.ssl_cert: str | None = None
+        self.ssl_key: str | None = None
+        self.client_cert: str | None = None
+        self.client_key: str | None = None
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
         self.binary = binary or find_server_binary()
@@ -116,6 +343,7 @@ class TemporaryServer:
     # -- public API -------------------------------------------------------------
 
     def connect_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``unshaken.connect()`` (or MySQLdb/PyMySQL) over TCP."""
         return {
             "host": self.host,
             "port": self.port,
@@ -123,6 +351,34 @@ class TemporaryServer:
             "password": "",
             "database": "test",
         }
+
+    @property
+    def socket(self) -> str | None:
+        """Path of the server's Unix socket (None until started)."""
+        return self.unix_socket
+
+    def ssl_kwargs(self) -> dict[str, Any]:
+        """``{"ssl": {"ca": ..., "cert": ..., "key": ...}}`` (mysqlclient's shape) for a
+        server started with ``tls=True``; connect with ``**connect_kwargs(), **ssl_kwargs()``."""
+        if not self.ssl_ca:
+            raise ValueError("this TemporaryServer was not started with tls=True")
+        return {"ssl": {"ca": self.ssl_ca, "cert": self.client_cert, "key": self.client_key}}
+
+    def connect(self, **overrides: Any) -> Any:
+        """``unshaken.connect()`` to this server; keyword arguments override the defaults."""
+        import unshaken
+
+        return unshaken.connect(**{**self.connect_kwargs(), **overrides})
+
+    def describe(self) -> str:
+        """One line saying where the server runs."""
+        name = os.path.basename(self.binary or "server")
+        return (f"{name} (pid {self.pid}) at {self.host}:{self.port}, socket "
+                f"{self.unix_socket}, in {self.tmpdir}")
+
+    def __repr__(self) -> str:
+        state = self.describe() if self.running else "not running"
+        return f"<TemporaryServer {state}>"
 
     def __enter__(self) -> Self:
         self.start()
@@ -136,7 +392,8 @@ class TemporaryServer:
             return self
         if not self.binary:
             raise ServerStartError(
-                "no mariadbd/mysqld found in PATH, /usr/sbin or /usr/libexec"
+                "no mariadbd/mysqld found in PATH, /usr/sbin or /usr/libexec "
+                "(or set UNSHAKEN_SERVER_BINARY)"
             )
         # Short prefix in /tmp: unix socket paths are limited to ~107 bytes.
         self.tmpdir = tempfile.mkdtemp(prefix="unshaken-srv-", dir="/tmp")
@@ -145,6 +402,11 @@ class TemporaryServer:
             self.datadir = os.path.join(self.tmpdir, "data")
             self.unix_socket = os.path.join(self.tmpdir, "mysqld.sock")
             self.log_path = os.path.join(self.tmpdir, "error.log")
+            if self.tls:
+                paths = generate_certificates(os.path.join(self.tmpdir, "tls"))
+                self.ssl_ca, self.ssl_cert, self.ssl_key = (
+                    paths["ca"], paths["server_cert"], paths["server_key"])
+                self.client_cert, self.client_key = paths["client_cert"], paths["client_key"]
             self._install()
             last_error: ServerStartError | None = None
             for _attempt in range(3):
@@ -194,6 +456,12 @@ class TemporaryServer:
     def _as_root_args(self) -> list[str]:
         # mariadbd refuses to run as root unless told to.
         return ["--user=root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+
+    def _tls_args(self) -> list[str]:
+        if not self.ssl_ca:
+            return []
+        return [f"--ssl-ca={self.ssl_ca}", f"--ssl-cert={self.ssl_cert}",
+                f"--ssl-key={self.ssl_key}"]
 
     def _install(self) -> None:
         assert self.tmpdir and self.datadir
@@ -245,6 +513,7 @@ class TemporaryServer:
             "--innodb-buffer-pool-size=64M",
             "--innodb-flush-log-at-trx-commit=0",
             *self._as_root_args(),
+            *self._tls_args(),
             *self.extra_args,
         ]
         self._proc = subprocess.Popen(
