@@ -126,6 +126,24 @@ def server_kwargs(unshaken_server):
 
 
 @pytest.fixture(scope="session")
+def tls_server():
+    """A private server with TLS certificates made for this session. It also listens
+    on 127.0.0.2, a loopback address its certificate does not name."""
+    args = [*SERVER_ARGS, "--bind-address=127.0.0.1,127.0.0.2"]
+    srv = _plugin.start_temporary_server(args, require=IN_CI, tls=True)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_server_kwargs(tls_server):
+    """Connect arguments that demand TLS with a verified CA."""
+    return {**tls_server.connect_kwargs(), "ssl": {"ca": tls_server.ssl_ca}}
+
+
+@pytest.fixture(scope="session")
 def throwaway_server(_default_server):
     """A server this session owns and may freeze or stop (never the shared one)."""
     if _default_server is not None:

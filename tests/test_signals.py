@@ -27,6 +27,25 @@ STORMS = {
 DENSE = {"alrm-100us", "alrm-1ms"}
 
 
+@pytest.fixture(params=["tcp", "tls"])
+def target(request, server_kwargs):
+    """Connect arguments for each transport: plain TCP, and TLS (verified CA) against a
+    server with certificates, so the same guarantees are shown over both."""
+    if request.param == "tls":
+        return request.getfixturevalue("tls_server_kwargs")
+    return server_kwargs
+
+
+@pytest.fixture(params=["tcp", "tls"])
+def frozen_target(request):
+    """(server, connect kwargs) for tests that freeze the server process."""
+    if request.param == "tls":
+        srv = request.getfixturevalue("tls_server")
+        return srv, request.getfixturevalue("tls_server_kwargs")
+    srv = request.getfixturevalue("throwaway_server")
+    return srv, srv.connect_kwargs()
+
+
 def _check_stats(driver_name, summary, must_retry):
     if driver_name != "unshaken":
         return
@@ -42,12 +61,12 @@ def _check_stats(driver_name, summary, must_retry):
 @pytest.mark.parametrize("storm", list(STORMS))
 @pytest.mark.parametrize("workload", ["first_byte", "rows10k", "insert4m"])
 def test_queries_under_storm(
-    signal_script, server_kwargs, driver_name, workload, storm, thread, timeouts
+    signal_script, target, driver_name, workload, storm, thread, timeouts
 ):
     s = signal_script(
         "storm_queries.py",
         {
-            "kwargs": server_kwargs,
+            "kwargs": target,
             "workload": workload,
             "storm": STORMS[storm],
             "thread": thread,
@@ -64,12 +83,13 @@ def test_queries_under_storm(
 
 
 @pytest.mark.parametrize("timeouts", [False, True], ids=["no-timeout", "timeout-30"])
-def test_blocked_write_under_storm(signal_script, throwaway_server, driver_name, timeouts):
+def test_blocked_write_under_storm(signal_script, frozen_target, driver_name, timeouts):
+    throwaway_server, kwargs = frozen_target
     try:
         s = signal_script(
             "blocked_write.py",
             {
-                "kwargs": throwaway_server.connect_kwargs(),
+                "kwargs": kwargs,
                 "server_pid": throwaway_server.pid,
                 "size": 16 * 1024 * 1024,  # payload alone crosses the 16 MiB packet split
                 "freeze_seconds": 0.5,
@@ -86,11 +106,11 @@ def test_blocked_write_under_storm(signal_script, throwaway_server, driver_name,
     _check_stats(driver_name, s, must_retry=True)
 
 
-def test_read_deadline_under_storm(signal_script, server_kwargs):
+def test_read_deadline_under_storm(signal_script, target):
     s = signal_script(
         "deadline.py",
         {
-            "kwargs": server_kwargs,
+            "kwargs": target,
             "read_timeout": 1,
             "sql": "SELECT SLEEP(5)",
             "storm": STORMS["alrm-100us"],
@@ -103,11 +123,11 @@ def test_read_deadline_under_storm(signal_script, server_kwargs):
     assert s["after_ok"], f"stale result after a timeout: {s}"
 
 
-def test_connect_under_storm(signal_script, server_kwargs, driver_name):
+def test_connect_under_storm(signal_script, target, driver_name):
     s = signal_script(
         "connect_storm.py",
         {
-            "kwargs": server_kwargs,
+            "kwargs": target,
             "count": 1000,
             "connect_timeout": 5,
             "storm": {"kind": "timer", "interval": 0.0002},
@@ -121,9 +141,9 @@ def test_connect_under_storm(signal_script, server_kwargs, driver_name):
         assert s["interrupted_retries"] > 0, s
 
 
-def test_ctrl_c_is_prompt(signal_script, server_kwargs):
+def test_ctrl_c_is_prompt(signal_script, target):
     s = signal_script(
-        "ctrl_c.py", {"kwargs": server_kwargs, "sql": "SELECT SLEEP(5)", "after": 0.5}
+        "ctrl_c.py", {"kwargs": target, "sql": "SELECT SLEEP(5)", "after": 0.5}
     )
     assert s["keyboard_interrupt"], f"not a bare KeyboardInterrupt: {s}"
     assert s["latency"] is not None and s["latency"] < 0.2, s

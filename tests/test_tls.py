@@ -3,21 +3,17 @@ ssl_mode, a wrong CA, a wrong host name, and client-certificate authentication."
 
 import pytest
 
-from unshaken.testing import TemporaryServer, generate_certificates
+from unshaken.testing import generate_certificates
 
 pytestmark = pytest.mark.unshaken_only
 
 
-@pytest.fixture(scope="module")
-def tls_server():
-    # Two loopback addresses: the certificate names 127.0.0.1 but not 127.0.0.2, so
-    # connecting to the second shows a host name mismatch.
-    with TemporaryServer(tls=True, extra_args=["--bind-address=127.0.0.1,127.0.0.2", "--max-allowed-packet=64M"]) as srv:
-        with srv.connect() as c:
-            cur = c.cursor()
-            cur.execute("CREATE USER IF NOT EXISTS 'x509user'@'%' REQUIRE X509")
-            cur.execute("GRANT ALL ON test.* TO 'x509user'@'%'")
-        yield srv
+@pytest.fixture(scope="module", autouse=True)
+def x509_user(tls_server):
+    with tls_server.connect() as c:
+        cur = c.cursor()
+        cur.execute("CREATE USER IF NOT EXISTS 'x509user'@'%' REQUIRE X509")
+        cur.execute("GRANT ALL ON test.* TO 'x509user'@'%'")
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +71,7 @@ def test_wrong_ca_is_refused(tls_server, other_ca):
         with pytest.raises(unshaken.OperationalError) as e:
             tls_connect(tls_server, **kw)
         assert e.value.args[0] == 2026
-        assert "UnknownIssuer" in e.value.args[1]
+        assert "invalid peer certificate" in e.value.args[1]
 
 
 def test_public_roots_do_not_trust_a_private_ca(tls_server):
@@ -93,7 +89,7 @@ def test_wrong_host_name(tls_server):
     with pytest.raises(unshaken.OperationalError) as e:
         tls_connect(tls_server, host="127.0.0.2", ssl_mode="VERIFY_IDENTITY", ssl=ca)
     assert e.value.args[0] == 2026
-    assert "NotValidForName" in e.value.args[1]
+    assert "not valid for name" in e.value.args[1]
     # VERIFY_CA checks the chain only: the same connection is accepted.
     with tls_connect(tls_server, host="127.0.0.2", ssl_mode="VERIFY_CA", ssl=ca) as c:
         assert session_cipher(c)
@@ -125,6 +121,7 @@ def test_missing_certificate_file_is_a_clear_error(tls_server, tmp_path):
 def test_results_and_big_packets_over_tls(tls_server):
     with tls_connect(tls_server, ssl_mode="REQUIRED") as c:
         cur = c.cursor()
+        cur.execute("SET SESSION max_recursive_iterations = 100000")
         cur.execute("CREATE TEMPORARY TABLE big (v LONGBLOB)")
         blob = bytes(range(256)) * (40 * 1024)  # 10 MiB: many TLS records, one packet
         cur.execute("INSERT INTO big VALUES (%s)", (blob,))

@@ -52,7 +52,7 @@ def _testing() -> Any:
 
 
 def start_temporary_server(extra_args: list[str] | None = None,
-                           require: bool = False) -> Any:
+                           require: bool = False, tls: bool = False) -> Any:
     """A started TemporaryServer; skips (or fails, with ``require``) without a binary."""
     testing = _testing()
     if testing.find_server_binary() is None:
@@ -61,7 +61,7 @@ def start_temporary_server(extra_args: list[str] | None = None,
         if require:
             pytest.fail(msg, pytrace=False)
         pytest.skip(msg)
-    return testing.TemporaryServer(extra_args=extra_args).start()
+    return testing.TemporaryServer(extra_args=extra_args, tls=tls).start()
 
 
 @pytest.fixture(scope="session")

@@ -199,9 +199,12 @@ def _run_openssl(args: list[str], cwd: str) -> None:
 
 
 def _certs_with_openssl(d: str) -> None:
-    ext = os.path.join(d, "server.ext")
-    with open(ext, "w") as f:
+    # Extensions make both leaf certificates X.509 v3: WebPKI verifiers (rustls)
+    # reject v1 certificates.
+    with open(os.path.join(d, "server.ext"), "w") as f:
         f.write("subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n")
+    with open(os.path.join(d, "client.ext"), "w") as f:
+        f.write("extendedKeyUsage=clientAuth\n")
     days = "3650"
     _run_openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", days,
                   "-keyout", "ca-key.pem", "-out", "ca.pem",
@@ -209,7 +212,7 @@ def _certs_with_openssl(d: str) -> None:
     for name, cn in (("server", "localhost"), ("client", "unshaken-client")):
         _run_openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}-key.pem",
                       "-out", f"{name}.csr", "-subj", f"/CN={cn}"], d)
-        extra = ["-extfile", "server.ext"] if name == "server" else []
+        extra = ["-extfile", f"{name}.ext"]
         _run_openssl(["x509", "-req", "-in", f"{name}.csr", "-days", days, "-CA", "ca.pem",
                       "-CAkey", "ca-key.pem", "-set_serial", "0x%x" % (1 + len(name)),
                       "-out", f"{name}.pem", *extra], d)
