@@ -2,7 +2,6 @@
 ssl_mode, a wrong CA, a wrong host name, and client-certificate authentication."""
 
 import pytest
-
 from unshaken.testing import generate_certificates
 
 pytestmark = pytest.mark.unshaken_only

@@ -1,7 +1,8 @@
 """Private compiled core. Shaped like mysqlclient's ``_mysql`` so the Python layer
 (connections.py, cursors.py) can follow MySQLdb's structure. Not a public API."""
 
-from typing import Any, Callable, Mapping, Optional, Sequence
+from collections.abc import Mapping
+from typing import Any
 
 class Connection:
     """One server session. Every blocking step releases the GIL and runs Python's
@@ -14,41 +15,49 @@ class Connection:
     def __init__(
         self,
         *,
-        host: Optional[str] = None,        # None with unix_socket None -> "localhost"
+        host: str | None = None,  # None or "localhost" (without unix_socket): default socket
         port: int = 3306,
-        unix_socket: Optional[str] = None,  # host "localhost" (and no port given) uses the default socket
-        user: bytes = b"",
-        password: bytes = b"",
-        database: Optional[bytes] = None,
-        charset: str = "utf8mb4",           # MySQL charset name; sets the handshake collation
-        collation: Optional[str] = None,
-        connect_timeout: Optional[float] = None,  # seconds; None/0 = no limit
-        read_timeout: Optional[float] = None,
-        write_timeout: Optional[float] = None,
-        client_flag: int = 0,               # extra CLIENT_* flags (e.g. FOUND_ROWS)
-        conv: Optional[Mapping[int, Any]] = None,  # decoders: FIELD_TYPE -> callable (see converters.py)
+        unix_socket: str | None = None,
+        user: bytes | None = None,
+        password: bytes | None = None,
+        database: bytes | None = None,
+        charset: str = "utf8mb4",  # MySQL charset name; sets the handshake collation
+        collation: str | None = None,
+        connect_timeout: float | None = None,  # seconds; None/0 = no limit
+        read_timeout: float | None = None,
+        write_timeout: float | None = None,
+        client_flag: int = 0,  # extra CLIENT_* flags (e.g. FOUND_ROWS, MULTI_STATEMENTS)
+        conv: Mapping[int, Any] | None = None,  # decoders: FIELD_TYPE -> callable
         use_unicode: bool = True,
-        program_name: Optional[str] = None,  # connect attribute
+        program_name: str | None = None,  # connect attribute
+        cancel_on_interrupt: bool = True,  # KILL QUERY + drain after Ctrl-C / timeout
+        ssl_mode: str | None = None,  # DISABLED (default here) .. VERIFY_IDENTITY
+        ssl_ca: str | None = None,
+        ssl_capath: str | None = None,
+        ssl_cert: str | None = None,
+        ssl_key: str | None = None,
     ) -> None: ...
 
     # -- commands (all raise on error) --
     def query(self, sql: bytes) -> None: ...
-    def store_result(self) -> Optional[Result]: ...   # None when the statement returned no result set
-    def use_result(self) -> Optional[Result]: ...
-    def next_result(self) -> int: ...                   # 0: another result is current, -1: no more
+    def store_result(self) -> Result | None: ...  # None: the statement had no result set
+    def use_result(self) -> Result | None: ...
+    def discard_result(self) -> None: ...
+    def next_result(self) -> int: ...  # 0: another result is current, -1: no more
     def more_results(self) -> bool: ...
     def ping(self) -> None: ...
     def select_db(self, db: bytes) -> None: ...
+    def set_character_set(self, charset: str, collation: str | None = None) -> None: ...
     def autocommit(self, on: bool) -> None: ...
     def get_autocommit(self) -> bool: ...
-    def close(self) -> None: ...                       # idempotent; sends COM_QUIT if possible
-    def escape_string(self, s: bytes) -> bytes: ...    # honours NO_BACKSLASH_ESCAPES
+    def close(self) -> None: ...  # idempotent; sends COM_QUIT if possible
+    def escape_string(self, s: bytes) -> bytes: ...  # honours NO_BACKSLASH_ESCAPES
 
     # -- state of the last statement --
-    def affected_rows(self) -> int: ...
+    def affected_rows(self) -> int: ...  # -1 while an unbuffered result is being read
     def insert_id(self) -> int: ...
     def warning_count(self) -> int: ...
-    def info(self) -> Optional[str]: ...
+    def info(self) -> str | None: ...
     def field_count(self) -> int: ...
     def server_status(self) -> int: ...
 
@@ -57,8 +66,9 @@ class Connection:
     def get_server_info(self) -> str: ...
     def get_host_info(self) -> str: ...
     def get_proto_info(self) -> int: ...
+    def get_ssl_cipher(self) -> str | None: ...
     def character_set_name(self) -> str: ...
-    def encoding(self) -> str: ...                     # Python codec name of the connection charset
+    def encoding(self) -> str: ...  # Python codec name of the connection charset
     def fileno(self) -> int: ...
     @property
     def open(self) -> bool: ...
@@ -67,11 +77,13 @@ class Connection:
 
 class Result:
     """A result set. Rows are built in Rust straight into Python objects."""
+
     def describe(self) -> tuple[tuple[str, int, int, int, int, int, bool], ...]: ...
     def field_flags(self) -> tuple[int, ...]: ...
     def num_rows(self) -> int: ...
     def fetch_row(self, maxrows: int = 1, how: int = 0) -> tuple[Any, ...]: ...
     # how: 0 tuples, 1 dicts keyed by column name, 2 dicts keyed "table.column"
+    def discard(self) -> None: ...
 
-def escape_string(s: bytes) -> bytes: ...   # backslash style, no connection
+def escape_string(s: bytes) -> bytes: ...  # backslash style, no connection
 def get_client_info() -> str: ...

@@ -133,7 +133,7 @@ def handshake(c, wanted, user=b"root", password=b"", db=b"test", plugin=None, la
     c.write("response", r)
     p = c.read(lambda p: "switch" if p[:1] == b"\xfe" else label)
     if p[0] == 0xFE:  # auth switch request
-        name, _, data = p[1:].partition(b"\0")
+        _name, _, data = p[1:].partition(b"\0")
         c.write("switch_response", scramble(password, data.rstrip(b"\0")))
         p = c.read(label)
     return caps, p
