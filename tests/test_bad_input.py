@@ -272,8 +272,6 @@ def test_closed_connection(driver, conn, use):
     assert conn.open == 0
 
 
-@pytest.mark.unshaken_only
-@pytest.mark.xfail(strict=True, reason="core bug: character_set_name() answers after close()")
 def test_character_set_name_on_closed_connection(driver, conn):
     conn.close()
     with pytest.raises(driver.OperationalError):
