@@ -4,6 +4,7 @@
 //! EINTR with the remaining time, and asks the [`Interrupt`] hook between tries.
 
 pub mod deadline;
+pub mod file;
 pub mod interrupt;
 pub mod poll;
 pub mod socket;

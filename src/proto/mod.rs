@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod escape;
 pub mod framing;
+pub mod infile;
 pub mod packets;
 pub mod reader;
 pub mod session;
