@@ -29,6 +29,9 @@ class Connection:
         conv: Optional[Mapping[int, Any]] = None,  # decoders: FIELD_TYPE -> callable (see converters.py)
         use_unicode: bool = True,
         program_name: Optional[str] = None,  # connect attribute
+        server_public_key: Optional[bytes] = None,  # RSA key (PEM) for caching_sha2/sha256 over plain TCP
+        server_public_key_path: Optional[str] = None,  # the same, from a file (read at connect)
+        allow_cleartext_password: bool = False,  # mysql_clear_password without TLS or a socket
     ) -> None: ...
 
     # -- commands (all raise on error) --

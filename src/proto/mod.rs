@@ -24,7 +24,7 @@ pub enum ProtoError {
     /// A packet (either direction) larger than max_allowed_packet.
     #[error("packet of {size} bytes is larger than max_allowed_packet ({limit})")]
     TooLarge { size: usize, limit: usize },
-    #[error("authentication plugin '{0}' is not supported")]
+    #[error("Authentication plugin '{0}' cannot be loaded: not supported by this client")]
     UnsupportedPlugin(String),
     /// mysql_clear_password asked for over a channel that is neither TLS nor a Unix
     /// socket, and the user did not allow it.
