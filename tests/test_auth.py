@@ -6,7 +6,6 @@ caching_sha2_password and sha256_password (MySQL only) are covered by the Rust
 fake-server tests (tests/fake_server.rs) and the fixed-nonce unit tests."""
 
 import pytest
-
 from unshaken.testing import TemporaryServer
 
 pytestmark = pytest.mark.unshaken_only
