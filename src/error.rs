@@ -19,6 +19,7 @@ pub mod cr {
     pub const CR_SSL_CONNECTION_ERROR: u16 = 2026;
     pub const CR_MALFORMED_PACKET: u16 = 2027;
     pub const CR_AUTH_PLUGIN_CANNOT_LOAD: u16 = 2059;
+    pub const CR_AUTH_PLUGIN_ERR: u16 = 2061;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,7 +161,10 @@ impl From<ProtoError> for Error {
         use cr::*;
         let code = match &err {
             ProtoError::TooLarge { .. } => CR_NET_PACKET_TOO_LARGE,
-            ProtoError::UnsupportedPlugin(_) => CR_AUTH_PLUGIN_CANNOT_LOAD,
+            ProtoError::UnsupportedPlugin(_) | ProtoError::CleartextRefused(_) => {
+                CR_AUTH_PLUGIN_CANNOT_LOAD
+            }
+            ProtoError::Auth { .. } => CR_AUTH_PLUGIN_ERR,
             ProtoError::OldServer => CR_SERVER_HANDSHAKE_ERR,
             ProtoError::Malformed(_) | ProtoError::Sequence { .. } => CR_MALFORMED_PACKET,
         };

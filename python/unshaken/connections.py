@@ -7,6 +7,7 @@ quoting, and cursor creation.
 """
 
 import operator
+import os
 import re
 
 from . import _escape, _native, cursors
@@ -40,8 +41,15 @@ _POSITIONAL = (
 _KEYWORD_ONLY = (
     "cursorclass", "collation", "use_unicode", "sql_mode", "binary_prefix",
     "multi_statements", "autocommit",
+    # Authentication beyond MySQLdb's server_public_key_path: the key itself (PEM,
+    # as PyMySQL takes it) and permission to send a clear-text password without TLS.
+    "server_public_key", "allow_cleartext_password",
 )
-_ALIASES = {"db": "database", "passwd": "password"}
+_ALIASES = {
+    "db": "database", "passwd": "password",
+    # MySQL's own client calls it --enable-cleartext-plugin.
+    "enable_cleartext_plugin": "allow_cleartext_password",
+}
 _SSL_MODES = ("DISABLED", "PREFERRED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY")
 
 # With use_unicode, these columns decode to str unless their charset is binary.
@@ -122,6 +130,22 @@ def _check_unsupported(params):
     unsafe; harmless hints (compress, auth_plugin, ...) are ignored."""
     if params.get("named_pipe"):
         raise NotSupportedError("named pipes are not supported")
+
+
+def _auth_kwargs(params):
+    """The server's RSA public key (PEM text or bytes, or a file) and the clear-text
+    password permission -> the core's keywords."""
+    key = params.get("server_public_key")
+    if isinstance(key, str):
+        key = key.encode("ascii")
+    elif key is not None and not isinstance(key, (bytes, bytearray)):
+        raise TypeError("server_public_key must be PEM text (str or bytes)")
+    path = params.get("server_public_key_path")
+    return {
+        "server_public_key": bytes(key) if key else None,
+        "server_public_key_path": os.fspath(path) if path else None,
+        "allow_cleartext_password": bool(params.get("allow_cleartext_password", False)),
+    }
 
 
 _SSL_KEYS = {"ca": "ssl_ca", "capath": "ssl_capath", "cert": "ssl_cert", "key": "ssl_key"}
@@ -247,6 +271,7 @@ class Connection:
             "conv": self.converter,
             "use_unicode": bool(use_unicode),
             **_tls_kwargs(params),
+            **_auth_kwargs(params),
         }
 
     def _set_attributes(self, params):

@@ -100,6 +100,9 @@ impl Conn {
             connect_attrs: options.connect_attrs.clone(),
             max_packet_size: u32::try_from(options.max_packet).unwrap_or(u32::MAX),
             tls: options.wants_tls(),
+            unix_socket: unix,
+            allow_cleartext: options.allow_cleartext_password,
+            server_public_key: options.server_public_key.clone(),
         });
         let greeting = wire.read_packet(deadline, hook).map_err(connect_err)?;
         let mut step = handshake.greeting(&greeting)?;
@@ -120,6 +123,10 @@ impl Conn {
                 HandshakeStep::Send(payload) => {
                     wire.write_packet(&payload, deadline, hook)
                         .map_err(connect_err)?;
+                    let reply = wire.read_packet(deadline, hook).map_err(connect_err)?;
+                    step = handshake.packet(&reply)?;
+                }
+                HandshakeStep::Wait => {
                     let reply = wire.read_packet(deadline, hook).map_err(connect_err)?;
                     step = handshake.packet(&reply)?;
                 }

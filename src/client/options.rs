@@ -53,6 +53,12 @@ pub struct Options {
     pub ssl_mode: SslMode,
     /// CA, client certificate and key files (the `verify` field is set from ssl_mode).
     pub tls: TlsSettings,
+    /// The server's RSA public key (PEM) for caching_sha2_password / sha256_password
+    /// over plain TCP. Without it the client asks the server for its key.
+    pub server_public_key: Option<Vec<u8>>,
+    /// Allow mysql_clear_password over a connection that is neither TLS nor a Unix
+    /// socket (off: such a request is refused with error 2059).
+    pub allow_cleartext_password: bool,
 }
 
 impl Default for Options {
@@ -81,6 +87,8 @@ impl Default for Options {
                 cert_file: None,
                 key_file: None,
             },
+            server_public_key: None,
+            allow_cleartext_password: false,
         }
     }
 }

@@ -25,8 +25,22 @@ pub enum ProtoError {
     /// A packet (either direction) larger than max_allowed_packet.
     #[error("packet of {size} bytes is larger than max_allowed_packet ({limit})")]
     TooLarge { size: usize, limit: usize },
-    #[error("authentication plugin '{0}' is not supported")]
+    #[error("Authentication plugin '{0}' cannot be loaded: not supported by this client")]
     UnsupportedPlugin(String),
+    /// mysql_clear_password asked for over a channel that is neither TLS nor a Unix
+    /// socket, and the user did not allow it.
+    #[error(
+        "Authentication plugin '{0}' cannot be loaded: refusing to send the password in \
+         clear text over a connection that is neither TLS nor a Unix socket (use TLS, or \
+         allow it explicitly with allow_cleartext_password=True)"
+    )]
+    CleartextRefused(String),
+    /// A plugin could not produce its answer (bad RSA key, password too long, ...).
+    #[error("Authentication plugin '{plugin}' reported error: {reason}")]
+    Auth {
+        plugin: &'static str,
+        reason: String,
+    },
     #[error("server does not support the 4.1 protocol")]
     OldServer,
 }

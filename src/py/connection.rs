@@ -164,7 +164,8 @@ impl Connection {
         charset="utf8mb4".to_string(), collation=None, connect_timeout=None, read_timeout=None,
         write_timeout=None, client_flag=0, conv=None, use_unicode=true, program_name=None,
         cancel_on_interrupt=true, ssl_mode=None, ssl_ca=None, ssl_capath=None, ssl_cert=None,
-        ssl_key=None))]
+        ssl_key=None, server_public_key=None, server_public_key_path=None,
+        allow_cleartext_password=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -189,7 +190,28 @@ impl Connection {
         ssl_capath: Option<PathBuf>,
         ssl_cert: Option<PathBuf>,
         ssl_key: Option<PathBuf>,
+        server_public_key: Option<Vec<u8>>,
+        server_public_key_path: Option<PathBuf>,
+        allow_cleartext_password: bool,
     ) -> PyResult<Self> {
+        // A key given inline wins over a key file; the file is read now, so a wrong
+        // path is reported at once rather than only when full authentication needs it.
+        let server_public_key = match (server_public_key, server_public_key_path) {
+            (Some(pem), _) if !pem.is_empty() => Some(pem),
+            (_, Some(path)) if !path.as_os_str().is_empty() => {
+                Some(std::fs::read(&path).map_err(|e| {
+                    raise(
+                        py,
+                        cr::CR_AUTH_PLUGIN_ERR,
+                        &format!(
+                            "cannot read the server public key file '{}': {e}",
+                            path.display()
+                        ),
+                    )
+                })?)
+            }
+            _ => None,
+        };
         let ssl_mode = match ssl_mode.as_deref() {
             None => SslMode::Disabled,
             Some(name) => SslMode::parse(name)
@@ -252,6 +274,8 @@ impl Connection {
                 cert_file: ssl_cert,
                 key_file: ssl_key,
             },
+            server_public_key,
+            allow_cleartext_password,
             ..Options::default()
         };
         let mut hook = PyHook::default();

@@ -1,92 +1,208 @@
-//! Authentication plugins, each a pure challenge -> response function or state machine.
+//! Authentication plugins, each a pure challenge -> response state machine.
 //!
-//! [`Plugin`] is the state of the plugin the server asked for. Multi-round plugins
-//! (caching_sha2_password, sha256_password, client_ed25519) become further variants
-//! carrying their own state; the handshake only calls [`Plugin::start`] and
-//! [`Plugin::more_data`].
+//! [`Plugin`] is the state of the plugin the server asked for. The handshake calls
+//! [`Plugin::start`] with the nonce of the greeting or of an auth switch request, and
+//! [`Plugin::more_data`] with each AuthMoreData (0x01) payload; the answer is
+//! "send this" or "send nothing, read on" ([`AuthStep::Wait`]). Everything a plugin
+//! needs from outside (password, whether the channel is secure, the server's RSA key,
+//! a random source for RSA padding) comes in an [`AuthContext`], so recorded or
+//! computed exchanges replay exactly.
 
+pub mod caching_sha2;
+pub mod clear;
+pub mod ed25519;
 pub mod native;
+pub mod public_key;
+pub mod sha256;
+
+use rand_core::CryptoRngCore;
 
 use super::{ProtoError, Result};
 
 pub const MYSQL_NATIVE_PASSWORD: &str = "mysql_native_password";
-pub const MYSQL_CLEAR_PASSWORD: &str = "mysql_clear_password";
+pub const MYSQL_CLEAR_PASSWORD: &str = clear::NAME;
+pub const CACHING_SHA2_PASSWORD: &str = caching_sha2::NAME;
+pub const SHA256_PASSWORD: &str = sha256::NAME;
+pub const CLIENT_ED25519: &str = ed25519::NAME;
+
+/// The scramble-based plugins use the first 20 bytes of the server's nonce.
+pub(crate) const NONCE_LEN: usize = 20;
+
+/// What a plugin may know about the connection.
+pub struct AuthContext<'a> {
+    pub password: &'a [u8],
+    /// TLS is active or the connection is a Unix socket: a password may travel as is.
+    pub secure: bool,
+    /// The user allows mysql_clear_password over an insecure channel.
+    pub allow_cleartext: bool,
+    /// The server's RSA public key (PEM) given by the user, if any.
+    pub server_public_key: Option<&'a [u8]>,
+    /// Randomness for RSA-OAEP padding.
+    pub rng: &'a mut dyn CryptoRngCore,
+}
+
+/// A plugin's answer to AuthMoreData.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthStep {
+    /// Send this payload and read the reply.
+    Send(Vec<u8>),
+    /// Send nothing; the server's next packet follows on its own.
+    Wait,
+}
 
 /// One authentication exchange in progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Plugin {
     /// mysql_native_password: one scramble, then OK/ERR.
     Native,
-    /// mysql_clear_password: the password as is (only sensible over TLS or a socket).
+    /// mysql_clear_password: the password as is (TLS, a Unix socket, or allowed).
     Clear,
+    CachingSha2(caching_sha2::CachingSha2),
+    Sha256(sha256::Sha256Password),
+    /// client_ed25519: one signature, then OK/ERR.
+    Ed25519,
 }
 
 impl Plugin {
-    /// The plugin called `name`, or `UnsupportedPlugin`.
-    pub fn for_name(name: &str) -> Result<Plugin> {
-        match name {
-            MYSQL_NATIVE_PASSWORD => Ok(Plugin::Native),
-            MYSQL_CLEAR_PASSWORD => Ok(Plugin::Clear),
-            other => Err(ProtoError::UnsupportedPlugin(other.to_owned())),
-        }
+    /// Whether we implement the plugin called `name`.
+    pub fn supported(name: &str) -> bool {
+        matches!(
+            name,
+            MYSQL_NATIVE_PASSWORD
+                | MYSQL_CLEAR_PASSWORD
+                | CACHING_SHA2_PASSWORD
+                | SHA256_PASSWORD
+                | CLIENT_ED25519
+        )
     }
+
+    /// Start the plugin called `name` on the server's `nonce` (the raw plugin data of
+    /// a greeting or switch request; each plugin takes the bytes it needs). Returns the
+    /// plugin state and the first response. Unknown plugins give `UnsupportedPlugin`.
+    pub fn start(name: &str, ctx: &mut AuthContext<'_>, nonce: &[u8]) -> Result<(Plugin, Vec<u8>)> {
+        Ok(match name {
+            MYSQL_NATIVE_PASSWORD => (Plugin::Native, native::scramble(ctx.password, nonce)),
+            MYSQL_CLEAR_PASSWORD => (Plugin::Clear, clear::start(ctx)?),
+            CACHING_SHA2_PASSWORD => {
+                let (state, reply) = caching_sha2::CachingSha2::start(ctx, nonce);
+                (Plugin::CachingSha2(state), reply)
+            }
+            SHA256_PASSWORD => {
+                let (state, reply) = sha256::Sha256Password::start(ctx, nonce)?;
+                (Plugin::Sha256(state), reply)
+            }
+            CLIENT_ED25519 => (Plugin::Ed25519, ed25519::sign(ctx.password, nonce)?),
+            other => return Err(ProtoError::UnsupportedPlugin(other.to_owned())),
+        })
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Plugin::Native => MYSQL_NATIVE_PASSWORD,
             Plugin::Clear => MYSQL_CLEAR_PASSWORD,
+            Plugin::CachingSha2(_) => CACHING_SHA2_PASSWORD,
+            Plugin::Sha256(_) => SHA256_PASSWORD,
+            Plugin::Ed25519 => CLIENT_ED25519,
         }
     }
-    /// The first response, to the greeting's or an auth switch's nonce.
-    pub fn start(&mut self, password: &[u8], nonce: &[u8]) -> Result<Vec<u8>> {
-        Ok(match self {
-            Plugin::Native => native::scramble(password, nonce),
-            Plugin::Clear => {
-                let mut v = Vec::with_capacity(password.len() + 1);
-                v.extend_from_slice(password);
-                v.push(0);
-                v
-            }
-        })
-    }
+
     /// The reply to an AuthMoreData packet (its payload without the 0x01 header).
-    /// Single-round plugins never get one, so it means the server wants something
-    /// we cannot give.
-    pub fn more_data(&mut self, _password: &[u8], _data: &[u8]) -> Result<Vec<u8>> {
-        Err(ProtoError::UnsupportedPlugin(self.name().to_owned()))
+    pub fn more_data(&mut self, ctx: &mut AuthContext<'_>, data: &[u8]) -> Result<AuthStep> {
+        match self {
+            Plugin::CachingSha2(p) => p.more_data(ctx, data),
+            Plugin::Sha256(p) => p.more_data(ctx, data),
+            // Single-round plugins never get one.
+            Plugin::Native | Plugin::Clear | Plugin::Ed25519 => Err(ProtoError::Malformed(
+                "unexpected AuthMoreData for a single-round authentication plugin",
+            )),
+        }
     }
 }
 
-/// The first response for `plugin` given the server's nonce.
-/// Unknown plugins give `ProtoError::UnsupportedPlugin`.
-pub fn respond(plugin: &str, password: &[u8], nonce: &[u8]) -> super::Result<Vec<u8>> {
-    Plugin::for_name(plugin)?.start(password, nonce)
+/// `password` followed by a NUL.
+pub(crate) fn nul_terminated(password: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(password.len() + 1);
+    v.extend_from_slice(password);
+    v.push(0);
+    v
 }
 
 #[cfg(test)]
 mod tests {
+    use super::public_key::tests::CountingRng;
     use super::*;
 
+    fn start(name: &str, secure: bool) -> Result<(Plugin, Vec<u8>)> {
+        let mut rng = CountingRng(0);
+        let mut ctx = AuthContext {
+            password: b"secret",
+            secure,
+            allow_cleartext: false,
+            server_public_key: None,
+            rng: &mut rng,
+        };
+        Plugin::start(name, &mut ctx, &(1..=32).collect::<Vec<u8>>())
+    }
+
     #[test]
-    fn respond_per_plugin() {
-        let nonce: Vec<u8> = (1..=20).collect();
+    fn start_per_plugin() {
+        let nonce: Vec<u8> = (1..=32).collect();
+        let (p, r) = start(MYSQL_NATIVE_PASSWORD, false).unwrap();
         assert_eq!(
-            respond(MYSQL_NATIVE_PASSWORD, b"secret", &nonce).unwrap(),
-            native::scramble(b"secret", &nonce)
+            (p.name(), r),
+            (MYSQL_NATIVE_PASSWORD, native::scramble(b"secret", &nonce))
+        );
+        let (p, r) = start(MYSQL_CLEAR_PASSWORD, true).unwrap();
+        assert_eq!((p.name(), r), (MYSQL_CLEAR_PASSWORD, b"secret\0".to_vec()));
+        assert_eq!(
+            start(MYSQL_CLEAR_PASSWORD, false),
+            Err(ProtoError::CleartextRefused(MYSQL_CLEAR_PASSWORD.into()))
+        );
+        let (p, r) = start(CACHING_SHA2_PASSWORD, false).unwrap();
+        assert_eq!(
+            (p.name(), r),
+            (
+                CACHING_SHA2_PASSWORD,
+                caching_sha2::scramble(b"secret", &nonce)
+            )
+        );
+        let (p, r) = start(SHA256_PASSWORD, false).unwrap();
+        assert_eq!(
+            (p.name(), r),
+            (SHA256_PASSWORD, vec![sha256::REQUEST_PUBLIC_KEY])
+        );
+        let (p, r) = start(CLIENT_ED25519, false).unwrap();
+        assert_eq!(
+            (p.name(), r),
+            (CLIENT_ED25519, ed25519::sign(b"secret", &nonce).unwrap())
         );
         assert_eq!(
-            respond(MYSQL_CLEAR_PASSWORD, b"secret", &nonce).unwrap(),
-            b"secret\0"
+            start("auth_gssapi_client", true),
+            Err(ProtoError::UnsupportedPlugin("auth_gssapi_client".into()))
         );
-        assert_eq!(respond(MYSQL_CLEAR_PASSWORD, b"", &nonce).unwrap(), b"\0");
-        assert_eq!(
-            respond("caching_sha2_password", b"x", &nonce),
-            Err(ProtoError::UnsupportedPlugin(
-                "caching_sha2_password".into()
-            ))
-        );
-        assert_eq!(
-            Plugin::Native.more_data(b"x", b"\x04"),
-            Err(ProtoError::UnsupportedPlugin(MYSQL_NATIVE_PASSWORD.into()))
-        );
+        for name in [
+            MYSQL_NATIVE_PASSWORD,
+            CLIENT_ED25519,
+            SHA256_PASSWORD,
+            CACHING_SHA2_PASSWORD,
+        ] {
+            assert!(Plugin::supported(name));
+        }
+        assert!(!Plugin::supported("dialog"));
+    }
+
+    #[test]
+    fn single_round_plugins_reject_more_data() {
+        let mut rng = CountingRng(0);
+        let mut ctx = AuthContext {
+            password: b"x",
+            secure: true,
+            allow_cleartext: false,
+            server_public_key: None,
+            rng: &mut rng,
+        };
+        for mut p in [Plugin::Native, Plugin::Clear, Plugin::Ed25519] {
+            assert!(p.more_data(&mut ctx, b"\x04").is_err());
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Connection phase: greeting -> response -> (auth switch / more data)* -> OK or ERR.
 
-use super::super::auth::{Plugin, MYSQL_NATIVE_PASSWORD};
+use rand_core::{CryptoRngCore, OsRng};
+
+use super::super::auth::{AuthContext, AuthStep, Plugin, MYSQL_NATIVE_PASSWORD};
 use super::super::packets::generic::{EOF_HEADER, ERR_HEADER, OK_HEADER};
 use super::super::packets::{ErrPacket, Greeting, HandshakeResponse, OkPacket};
 use super::super::reader::Reader;
@@ -42,12 +44,21 @@ pub struct HandshakeConfig {
     pub max_packet_size: u32,
     /// Ask for TLS when the server offers it (CLIENT_SSL).
     pub tls: bool,
+    /// The connection is a Unix socket: as private as TLS for passwords.
+    pub unix_socket: bool,
+    /// Allow mysql_clear_password over a channel that is neither TLS nor a socket.
+    pub allow_cleartext: bool,
+    /// The server's RSA public key (PEM) for caching_sha2_password/sha256_password
+    /// over plain TCP; without it the key is asked from the server.
+    pub server_public_key: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HandshakeStep {
     /// Send this payload (the framer assigns the sequence id) and feed the reply.
     Send(Vec<u8>),
+    /// Send nothing: read the server's next packet and feed it.
+    Wait,
     /// Authenticated.
     Done(OkPacket),
     /// The server refused (bad password, unknown database, ...).
@@ -61,16 +72,36 @@ pub struct Handshake {
     mariadb_capabilities: u32,
     /// The authentication plugin in use (None before the greeting).
     auth: Option<Plugin>,
+    /// Randomness for RSA padding (the OS's unless a test injects its own).
+    rng: Box<dyn CryptoRngCore + Send>,
 }
 
 impl Handshake {
     pub fn new(config: HandshakeConfig) -> Self {
+        Self::with_rng(config, Box::new(OsRng))
+    }
+    /// A handshake whose RSA padding draws from `rng` (for replayable tests).
+    pub fn with_rng(config: HandshakeConfig, rng: Box<dyn CryptoRngCore + Send>) -> Self {
         Handshake {
             config,
             greeting: None,
             capabilities: 0,
             mariadb_capabilities: 0,
             auth: None,
+            rng,
+        }
+    }
+    /// TLS is negotiated or the connection is a Unix socket.
+    pub fn secure(&self) -> bool {
+        self.tls() || self.config.unix_socket
+    }
+    fn context(&mut self) -> AuthContext<'_> {
+        AuthContext {
+            secure: self.secure(),
+            password: &self.config.password,
+            allow_cleartext: self.config.allow_cleartext,
+            server_public_key: self.config.server_public_key.as_deref(),
+            rng: &mut *self.rng,
         }
     }
     /// Feed the server's first packet (a greeting, or an ERR such as "too many
@@ -97,13 +128,18 @@ impl Handshake {
         // when some are, mask them with the greeting's mariadb_capabilities.
         let mariadb_caps: u32 = 0;
 
-        let plugin_name = if caps & CLIENT_PLUGIN_AUTH != 0 && !g.auth_plugin_name.is_empty() {
-            g.auth_plugin_name.as_str()
-        } else {
-            MYSQL_NATIVE_PASSWORD
-        };
-        let mut plugin = Plugin::for_name(plugin_name)?;
-        let auth_response = plugin.start(&self.config.password, &g.auth_plugin_data)?;
+        // The server's default plugin; one we do not implement is answered with
+        // mysql_native_password, and the server switches to the account's plugin
+        // if that is not it (an unsupported one then fails on the switch).
+        let plugin_name =
+            if caps & CLIENT_PLUGIN_AUTH != 0 && Plugin::supported(&g.auth_plugin_name) {
+                g.auth_plugin_name.clone()
+            } else {
+                MYSQL_NATIVE_PASSWORD.to_owned()
+            };
+        self.capabilities = caps;
+        let (plugin, auth_response) =
+            Plugin::start(&plugin_name, &mut self.context(), &g.auth_plugin_data)?;
         let response = HandshakeResponse {
             capabilities: caps,
             max_packet_size: self.config.max_packet_size,
@@ -119,7 +155,6 @@ impl Handshake {
             connect_attrs: self.config.connect_attrs.clone(),
             mariadb_capabilities: mariadb_caps,
         };
-        self.capabilities = caps;
         self.mariadb_capabilities = mariadb_caps;
         self.auth = Some(plugin);
         self.greeting = Some(g);
@@ -127,11 +162,16 @@ impl Handshake {
     }
     /// Feed every later server packet until Done or Failed.
     pub fn packet(&mut self, payload: &[u8]) -> Result<HandshakeStep> {
-        let Some(plugin) = self.auth.as_mut() else {
+        let Some(mut plugin) = self.auth.take() else {
             return Err(ProtoError::Malformed(
                 "handshake packet before the greeting",
             ));
         };
+        let step = self.auth_packet(&mut plugin, payload);
+        self.auth = Some(plugin);
+        step
+    }
+    fn auth_packet(&mut self, plugin: &mut Plugin, payload: &[u8]) -> Result<HandshakeStep> {
         match payload.first() {
             Some(&OK_HEADER) => Ok(HandshakeStep::Done(OkPacket::decode(
                 payload,
@@ -146,16 +186,20 @@ impl Handshake {
                     return Err(ProtoError::UnsupportedPlugin("mysql_old_password".into()));
                 }
                 let name = String::from_utf8_lossy(r.null_terminated_or_rest()).into_owned();
-                let data = r.rest();
-                let nonce = data.strip_suffix(&[0]).unwrap_or(data);
-                let mut next = Plugin::for_name(&name)?;
-                let reply = next.start(&self.config.password, nonce)?;
+                // The raw plugin data: each plugin takes the bytes it needs (20 for
+                // the scrambles, which drops the NUL MySQL appends; 32 for ed25519,
+                // whose nonce has no terminator and may itself end in a zero byte).
+                let nonce = r.rest();
+                let (next, reply) = Plugin::start(&name, &mut self.context(), nonce)?;
                 *plugin = next;
                 Ok(HandshakeStep::Send(reply))
             }
-            Some(&AUTH_MORE_DATA) => Ok(HandshakeStep::Send(
-                plugin.more_data(&self.config.password, &payload[1..])?,
-            )),
+            Some(&AUTH_MORE_DATA) => Ok(
+                match plugin.more_data(&mut self.context(), &payload[1..])? {
+                    AuthStep::Send(reply) => HandshakeStep::Send(reply),
+                    AuthStep::Wait => HandshakeStep::Wait,
+                },
+            ),
             Some(_) => Err(ProtoError::Malformed(
                 "unexpected packet during authentication",
             )),
@@ -215,6 +259,9 @@ mod tests {
             ],
             max_packet_size: 16 << 20,
             tls: false,
+            unix_socket: false,
+            allow_cleartext: false,
+            server_public_key: None,
         }
     }
 
@@ -339,13 +386,20 @@ mod tests {
         let reply = send(hs.packet(&captured("d", "switch")).unwrap());
         assert_eq!(reply, unhex("78d099a5040b4bf5ee08a736229cef595a26300e"));
 
-        // Switch to clear text, then to something unknown.
-        let reply = send(hs.packet(b"\xfemysql_clear_password\0").unwrap());
-        assert_eq!(reply, b"secret\0");
-        assert_eq!(hs.plugin(), "mysql_clear_password");
+        // Clear text over plain TCP is refused; the plugin in use does not change.
         assert_eq!(
+            hs.packet(b"\xfemysql_clear_password\0"),
+            Err(ProtoError::CleartextRefused("mysql_clear_password".into()))
+        );
+        assert_eq!(hs.plugin(), MYSQL_NATIVE_PASSWORD);
+        // ed25519 needs a 32-byte nonce; then something unknown.
+        assert!(matches!(
             hs.packet(b"\xfeclient_ed25519\0abc\0"),
-            Err(ProtoError::UnsupportedPlugin("client_ed25519".into()))
+            Err(ProtoError::Malformed(_))
+        ));
+        assert_eq!(
+            hs.packet(b"\xfeauth_gssapi_client\0abc\0"),
+            Err(ProtoError::UnsupportedPlugin("auth_gssapi_client".into()))
         );
         assert_eq!(
             hs.packet(b"\xfe"),
@@ -368,24 +422,29 @@ mod tests {
             HandshakeStep::Failed(e) => assert_eq!((e.code, &e.sqlstate), (1049, b"42000")),
             other => panic!("{other:?}"),
         }
-        assert_eq!(
+        assert!(matches!(
             hs.packet(b"\x01\x03"),
-            Err(ProtoError::UnsupportedPlugin(MYSQL_NATIVE_PASSWORD.into()))
-        );
+            Err(ProtoError::Malformed(_))
+        ));
         assert!(hs.packet(b"\x02").is_err());
         assert!(hs.packet(b"").is_err());
     }
 
     #[test]
-    fn server_plugin_must_be_supported_and_41_required() {
+    fn unknown_greeting_plugin_falls_back_and_41_required() {
         let mut g = Greeting::decode(&captured("a", "greeting")).unwrap();
-        g.auth_plugin_name = "caching_sha2_password".into();
-        let mut hs = Handshake::new(capture_config());
+        g.auth_plugin_name = "auth_gssapi_client".into();
+        let mut hs = Handshake::new(HandshakeConfig {
+            password: b"secret".to_vec(),
+            ..capture_config()
+        });
+        let r = HandshakeResponse::decode(&send(hs.greeting(&g.encode()).unwrap())).unwrap();
+        assert_eq!(r.auth_plugin_name, MYSQL_NATIVE_PASSWORD);
+        assert_eq!(hs.plugin(), MYSQL_NATIVE_PASSWORD);
+        // The server then switches to the account's plugin: unsupported is an error.
         assert_eq!(
-            hs.greeting(&g.encode()),
-            Err(ProtoError::UnsupportedPlugin(
-                "caching_sha2_password".into()
-            ))
+            hs.packet(b"\xfeauth_gssapi_client\0x"),
+            Err(ProtoError::UnsupportedPlugin("auth_gssapi_client".into()))
         );
         g.auth_plugin_name.clear();
         send(
@@ -398,6 +457,86 @@ mod tests {
             Handshake::new(capture_config()).greeting(&g.encode()),
             Err(ProtoError::OldServer)
         );
+    }
+
+    /// A MySQL 8 style greeting: the captured one with caching_sha2_password.
+    fn sha2_greeting() -> Vec<u8> {
+        let mut g = Greeting::decode(&captured("a", "greeting")).unwrap();
+        g.auth_plugin_name = "caching_sha2_password".into();
+        g.encode()
+    }
+
+    #[test]
+    fn caching_sha2_fast_path_waits_for_ok() {
+        let nonce = Greeting::decode(&sha2_greeting()).unwrap().auth_plugin_data;
+        let mut hs = Handshake::new(HandshakeConfig {
+            password: b"secret".to_vec(),
+            ..capture_config()
+        });
+        let r = HandshakeResponse::decode(&send(hs.greeting(&sha2_greeting()).unwrap())).unwrap();
+        assert_eq!(r.auth_plugin_name, "caching_sha2_password");
+        assert_eq!(
+            r.auth_response,
+            crate::proto::auth::caching_sha2::scramble(b"secret", &nonce)
+        );
+        assert_eq!(hs.packet(b"\x01\x03").unwrap(), HandshakeStep::Wait);
+        assert!(matches!(
+            hs.packet(&captured("a", "ok")).unwrap(),
+            HandshakeStep::Done(_)
+        ));
+    }
+
+    #[test]
+    fn caching_sha2_full_auth_depends_on_the_channel() {
+        // Plain TCP, no key: ask for it (0x02), never the password.
+        let mut hs = Handshake::new(HandshakeConfig {
+            password: b"secret".to_vec(),
+            ..capture_config()
+        });
+        send(hs.greeting(&sha2_greeting()).unwrap());
+        assert_eq!(send(hs.packet(b"\x01\x04").unwrap()), b"\x02");
+        // Unix socket: the password in clear.
+        let mut hs = Handshake::new(HandshakeConfig {
+            password: b"secret".to_vec(),
+            unix_socket: true,
+            ..capture_config()
+        });
+        send(hs.greeting(&sha2_greeting()).unwrap());
+        assert!(hs.secure() && !hs.tls());
+        assert_eq!(send(hs.packet(b"\x01\x04").unwrap()), b"secret\0");
+    }
+
+    #[test]
+    fn switch_to_ed25519_and_sha256() {
+        let mut hs = Handshake::new(HandshakeConfig {
+            password: b"secret".to_vec(),
+            ..capture_config()
+        });
+        send(hs.greeting(&captured("a", "greeting")).unwrap());
+        // A 32-byte nonce ending in a zero byte: all 32 bytes are signed.
+        let mut nonce: Vec<u8> = (1..=31).collect();
+        nonce.push(0);
+        let mut switch = b"\xfeclient_ed25519\0".to_vec();
+        switch.extend_from_slice(&nonce);
+        assert_eq!(
+            send(hs.packet(&switch).unwrap()),
+            crate::proto::auth::ed25519::sign(b"secret", &nonce).unwrap()
+        );
+        assert_eq!(hs.plugin(), "client_ed25519");
+        let mut hs = Handshake::new(HandshakeConfig {
+            password: b"secret".to_vec(),
+            unix_socket: true,
+            ..capture_config()
+        });
+        send(hs.greeting(&captured("a", "greeting")).unwrap());
+        let reply = send(
+            hs.packet(b"\xfesha256_password\0abcdefghijklmnopqrst\0")
+                .unwrap(),
+        );
+        assert_eq!(reply, b"secret\0");
+        // Clear text is fine over a socket too.
+        let reply = send(hs.packet(b"\xfemysql_clear_password\0").unwrap());
+        assert_eq!(reply, b"secret\0");
     }
 
     #[test]
