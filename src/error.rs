@@ -19,6 +19,7 @@ pub mod cr {
     pub const CR_SSL_CONNECTION_ERROR: u16 = 2026;
     pub const CR_MALFORMED_PACKET: u16 = 2027;
     pub const CR_AUTH_PLUGIN_CANNOT_LOAD: u16 = 2059;
+    pub const CR_LOAD_DATA_LOCAL_INFILE_REJECTED: u16 = 2068;
     pub const CR_AUTH_PLUGIN_ERR: u16 = 2061;
 }
 

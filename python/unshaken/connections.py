@@ -40,7 +40,7 @@ _POSITIONAL = (
 # Handled by this class rather than by the session.
 _KEYWORD_ONLY = (
     "cursorclass", "collation", "use_unicode", "sql_mode", "binary_prefix",
-    "multi_statements", "autocommit",
+    "multi_statements", "autocommit", "local_infile_dir",
     # Authentication beyond MySQLdb's server_public_key_path: the key itself (PEM,
     # as PyMySQL takes it) and permission to send a clear-text password without TLS.
     "server_public_key", "allow_cleartext_password",
@@ -145,6 +145,16 @@ def _auth_kwargs(params):
         "server_public_key": bytes(key) if key else None,
         "server_public_key_path": os.fspath(path) if path else None,
         "allow_cleartext_password": bool(params.get("allow_cleartext_password", False)),
+    }
+
+
+def _local_infile_kwargs(params):
+    """LOAD DATA LOCAL INFILE: off unless ``local_infile`` is true or a
+    ``local_infile_dir`` is given (which also confines it to that directory)."""
+    directory = params.get("local_infile_dir")
+    return {
+        "local_infile": bool(params.get("local_infile")),
+        "local_infile_dir": os.fspath(directory) if directory else None,
     }
 
 
@@ -272,6 +282,7 @@ class Connection:
             "use_unicode": bool(use_unicode),
             **_tls_kwargs(params),
             **_auth_kwargs(params),
+            **_local_infile_kwargs(params),
         }
 
     def _set_attributes(self, params):

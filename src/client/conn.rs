@@ -10,6 +10,9 @@ use crate::consts::capability::CLIENT_DEPRECATE_EOF;
 use crate::consts::command::{COM_INIT_DB, COM_PING, COM_QUERY, COM_QUIT};
 use crate::consts::status::{SERVER_MORE_RESULTS_EXISTS, SERVER_STATUS_NO_BACKSLASH_ESCAPES};
 use crate::error::{cr, Error, Result};
+use std::os::unix::ffi::OsStrExt;
+
+use crate::io::file::LocalFile;
 use crate::io::{Deadline, Interrupt, IoError, IoStats, NoInterrupt, Socket};
 use crate::proto::packets::command::command;
 use crate::proto::packets::{ColumnDefinition, EofPacket, OkPacket};
@@ -75,6 +78,11 @@ pub struct Conn {
     queries: u64,
     /// A deadline for the whole current statement (NEVER unless one is set).
     limit: Deadline,
+    /// Files the current statement names after LOCAL INFILE: the only ones the
+    /// server may have.
+    infile_names: Vec<Vec<u8>>,
+    /// An error to report once the server has answered (a refused file request).
+    deferred: Option<Error>,
 }
 
 impl Conn {
@@ -157,6 +165,8 @@ impl Conn {
             phase: Phase::Idle,
             queries: 0,
             limit: Deadline::NEVER,
+            infile_names: Vec::new(),
+            deferred: None,
         })
     }
 
@@ -219,10 +229,19 @@ impl Conn {
     ) -> Result<Reply> {
         self.ensure_usable()?;
         self.limit = deadline;
+        self.infile_names = if self.options.local_infile {
+            crate::proto::infile::local_infile_names(sql, self.no_backslash_escapes())
+        } else {
+            Vec::new()
+        };
         self.start_command(COM_QUERY, sql, hook)?;
         self.queries += 1;
         self.phase = Phase::Head;
-        self.read_reply(hook)
+        let reply = self.read_reply(hook);
+        match self.deferred.take() {
+            Some(refusal) if reply.is_ok() => Err(refusal),
+            _ => reply,
+        }
     }
 
     /// Read up to `max` rows (0 = all) of the current result set into `out`.
@@ -409,13 +428,9 @@ impl Conn {
                     Ok(Step::Reply(Reply::Done))
                 }
                 QueryHead::Err(err) => Err(Error::server(&err)),
-                QueryHead::LocalInfile(_) => {
-                    // Refused until LOCAL INFILE support lands: an empty reply makes
-                    // the server answer with an error.
+                QueryHead::LocalInfile(name) => {
                     self.phase = Phase::Head;
-                    if let Err(e) = self.wire.write_packet(&[], self.limit, &mut NoInterrupt) {
-                        return Err(self.fail(e, "refusing LOCAL INFILE"));
-                    }
+                    self.send_local_file(&name)?;
                     Ok(Step::Continue)
                 }
                 QueryHead::ResultSet { columns } => {
@@ -469,6 +484,63 @@ impl Conn {
                 unreachable_phase()
             }
         }
+    }
+
+    /// Answer a LOCAL INFILE request: the file's contents, or (refused) nothing; an
+    /// empty packet ends either. A refusal is reported after the server's reply.
+    fn send_local_file(&mut self, name: &[u8]) -> Result<()> {
+        const CHUNK: usize = 64 * 1024;
+        let file = self.open_local_file(name);
+        let mut hook = NoInterrupt;
+        let mut result = Ok(());
+        if let Ok(mut file) = file {
+            let mut buf = vec![0; CHUNK];
+            loop {
+                match file.read_chunk(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        if let Err(e) = self.wire.write_packet(&buf[..n], self.limit, &mut hook) {
+                            return Err(self.fail(e, "sending a local file"));
+                        }
+                    }
+                    Err(reason) => {
+                        // Part of the file went out: the server loads what it got and
+                        // the caller learns the load is incomplete.
+                        self.deferred = Some(Error::client(
+                            cr::CR_LOAD_DATA_LOCAL_INFILE_REJECTED,
+                            reason,
+                        ));
+                        break;
+                    }
+                }
+            }
+        } else if let Err(reason) = file {
+            self.deferred = Some(Error::client(
+                cr::CR_LOAD_DATA_LOCAL_INFILE_REJECTED,
+                reason,
+            ));
+        }
+        if let Err(e) = self.wire.write_packet(&[], self.limit, &mut hook) {
+            result = Err(self.fail(e, "ending a local file"));
+        }
+        result
+    }
+
+    fn open_local_file(&self, name: &[u8]) -> std::result::Result<LocalFile, String> {
+        let shown = String::from_utf8_lossy(name);
+        if !self.options.local_infile {
+            return Err(format!(
+                "the server asked for the local file '{shown}', but local_infile is off"
+            ));
+        }
+        if !self.infile_names.iter().any(|n| n == name) {
+            // The malicious-server file-read attack: never send what we did not name.
+            return Err(format!(
+                "the server asked for the local file '{shown}', which the statement did not name"
+            ));
+        }
+        let path = std::path::Path::new(std::ffi::OsStr::from_bytes(name));
+        LocalFile::open(path, self.options.local_infile_dir.as_deref())
     }
 
     /// Columns are complete when none are left and (with DEPRECATE_EOF) no EOF follows.

@@ -59,6 +59,10 @@ pub struct Options {
     /// Allow mysql_clear_password over a connection that is neither TLS nor a Unix
     /// socket (off: such a request is refused with error 2059).
     pub allow_cleartext_password: bool,
+    /// LOAD DATA LOCAL INFILE: off by default. When on, only files the statement
+    /// itself names are sent, and with `local_infile_dir` only files under it.
+    pub local_infile: bool,
+    pub local_infile_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -89,6 +93,8 @@ impl Default for Options {
             },
             server_public_key: None,
             allow_cleartext_password: false,
+            local_infile: false,
+            local_infile_dir: None,
         }
     }
 }

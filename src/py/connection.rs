@@ -15,6 +15,7 @@ use super::errors::{named, raise, settle};
 use super::hook::PyHook;
 use super::result::{Result as PyResultSet, Rows};
 use crate::client::{Conn, Options, Reply, SslMode};
+use crate::consts::capability::CLIENT_LOCAL_FILES;
 use crate::consts::charset;
 use crate::error::{cr, Error};
 use crate::io::{Endpoint, IoStats, TlsSettings, Verify};
@@ -165,7 +166,7 @@ impl Connection {
         write_timeout=None, client_flag=0, conv=None, use_unicode=true, program_name=None,
         cancel_on_interrupt=true, ssl_mode=None, ssl_ca=None, ssl_capath=None, ssl_cert=None,
         ssl_key=None, server_public_key=None, server_public_key_path=None,
-        allow_cleartext_password=false))]
+        allow_cleartext_password=false, local_infile=false, local_infile_dir=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -193,7 +194,17 @@ impl Connection {
         server_public_key: Option<Vec<u8>>,
         server_public_key_path: Option<PathBuf>,
         allow_cleartext_password: bool,
+        local_infile: bool,
+        local_infile_dir: Option<PathBuf>,
     ) -> PyResult<Self> {
+        // The server may ask for local files only when the user allowed them (and even
+        // then only for files the statement names: see client/conn.rs).
+        let local_infile = local_infile || local_infile_dir.is_some();
+        let client_flag = if local_infile {
+            client_flag | CLIENT_LOCAL_FILES
+        } else {
+            client_flag & !CLIENT_LOCAL_FILES
+        };
         // A key given inline wins over a key file; the file is read now, so a wrong
         // path is reported at once rather than only when full authentication needs it.
         let server_public_key = match (server_public_key, server_public_key_path) {
@@ -276,6 +287,8 @@ impl Connection {
             },
             server_public_key,
             allow_cleartext_password,
+            local_infile,
+            local_infile_dir,
             ..Options::default()
         };
         let mut hook = PyHook::default();
