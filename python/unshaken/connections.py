@@ -6,6 +6,7 @@ defaults, the converter dicts, charset and autocommit set-up, literal
 quoting, and cursor creation.
 """
 
+import contextlib
 import operator
 import os
 import re
@@ -41,6 +42,9 @@ _POSITIONAL = (
 _KEYWORD_ONLY = (
     "cursorclass", "collation", "use_unicode", "sql_mode", "binary_prefix",
     "multi_statements", "autocommit", "local_infile_dir",
+    # Beyond MySQLdb: a deadline per statement, and whether an interrupted or timed
+    # out statement is cancelled on the server (KILL QUERY) to keep the connection.
+    "query_timeout", "cancel_on_interrupt",
     # Authentication beyond MySQLdb's server_public_key_path: the key itself (PEM,
     # as PyMySQL takes it) and permission to send a clear-text password without TLS.
     "server_public_key", "allow_cleartext_password",
@@ -255,6 +259,7 @@ class Connection:
         charset = params.get("charset") or "utf8mb4"
         self._set_attributes(params)
 
+        self.query_timeout = _seconds(params.get("query_timeout"))
         self._conn = _native.Connection(**self._native_kwargs(params, charset, use_unicode))
         self._closed = False
         self.encoding = self._conn.encoding()  # the Python codec of `charset`
@@ -283,6 +288,7 @@ class Connection:
             **_tls_kwargs(params),
             **_auth_kwargs(params),
             **_local_infile_kwargs(params),
+            "cancel_on_interrupt": bool(params.get("cancel_on_interrupt", True)),
         }
 
     def _set_attributes(self, params):
@@ -370,13 +376,30 @@ class Connection:
 
     # -- statements and results --
 
+    #: Seconds each statement may take, from sending it to its last row (None: no
+    #: limit). Beyond DB-API; set it with ``connect(query_timeout=...)``, by
+    #: assignment, or for a block with ``with conn.timeout(seconds):``. When it
+    #: passes, the statement is cancelled on the server (KILL QUERY), the caller gets
+    #: ``OperationalError(2013, ...)`` and the connection stays usable.
+    query_timeout = None
+
     def query(self, query):
         """Send one statement (or several, with multi_statements)."""
         if isinstance(query, str):
             query = query.encode(self.encoding)
         elif isinstance(query, bytearray):
             query = bytes(query)  # the core reads it without the GIL
-        self._conn.query(query)
+        self._conn.query(query, self.query_timeout)
+
+    @contextlib.contextmanager
+    def timeout(self, seconds):
+        """``with conn.timeout(2.5):`` every statement in the block gets a deadline
+        of ``seconds`` (see ``query_timeout``); the previous setting comes back after."""
+        saved, self.query_timeout = self.query_timeout, seconds
+        try:
+            yield self
+        finally:
+            self.query_timeout = saved
 
     def store_result(self):
         return self._conn.store_result()

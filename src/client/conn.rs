@@ -198,6 +198,11 @@ impl Conn {
         use std::os::fd::AsFd;
         self.wire.stream.as_fd()
     }
+    /// A handle another thread can use to abort this session's current wait.
+    pub fn shutdown_handle(&self) -> Option<crate::io::ShutdownHandle> {
+        self.wire.stream.socket().shutdown_handle()
+    }
+
     /// The negotiated TLS cipher suite; None without TLS.
     pub fn tls_cipher(&self) -> Option<String> {
         self.wire.stream.cipher()

@@ -15,7 +15,7 @@ pub mod tls_config;
 pub use deadline::Deadline;
 pub use interrupt::{Interrupt, NoInterrupt, Stop};
 pub use poll::{wait, Direction, IoError, IoStats};
-pub use socket::{Endpoint, Socket};
+pub use socket::{Endpoint, ShutdownHandle, Socket};
 pub use stream::Stream;
 pub use tls::TlsStream;
 pub use tls_config::{client_config, server_name, TlsSettings, Verify};

@@ -37,6 +37,18 @@ pub struct Socket {
     unix: bool,
 }
 
+/// See [`Socket::shutdown_handle`].
+#[derive(Debug)]
+pub struct ShutdownHandle(OwnedFd);
+
+impl ShutdownHandle {
+    /// shutdown(SHUT_RDWR): the socket's reads see EOF and its writes fail, in every
+    /// thread; the connection is over.
+    pub fn shutdown(&self) {
+        let _ = socket::shutdown(self.0.as_raw_fd(), socket::Shutdown::Both);
+    }
+}
+
 impl Socket {
     /// Non-blocking connect: EINPROGRESS/EINTR -> wait writable -> SO_ERROR;
     /// connect() is never called twice on one fd. On failure of every address,
@@ -144,6 +156,12 @@ impl Socket {
     /// socket and tells the peer we are gone. Errors (e.g. ENOTCONN) are ignored.
     pub fn shutdown(&self) {
         let _ = socket::shutdown(self.fd.as_raw_fd(), socket::Shutdown::Both);
+    }
+
+    /// A second descriptor for this socket that can only shut it down: another
+    /// thread uses it to wake a wait in progress. Dropping it closes only itself.
+    pub fn shutdown_handle(&self) -> Option<ShutdownHandle> {
+        self.fd.try_clone().ok().map(ShutdownHandle)
     }
 
     pub fn stats(&self) -> IoStats {

@@ -3,6 +3,7 @@
 
 use std::ffi::CString;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 
@@ -18,7 +19,7 @@ use crate::client::{Conn, Options, Reply, SslMode};
 use crate::consts::capability::CLIENT_LOCAL_FILES;
 use crate::consts::charset;
 use crate::error::{cr, Error};
-use crate::io::{Endpoint, IoStats, TlsSettings, Verify};
+use crate::io::{Deadline, Endpoint, IoStats, ShutdownHandle, TlsSettings, Verify};
 use crate::proto::packets::ColumnDefinition;
 
 /// Debian's (and MariaDB's) default server socket; MYSQL_UNIX_PORT overrides it.
@@ -44,6 +45,10 @@ pub struct Connection {
     conv: Option<Py<PyDict>>,
     use_unicode: bool,
     host_info: String,
+    /// Lets close() in one thread abort a wait in another (see `close`).
+    waker: Option<ShutdownHandle>,
+    /// Set by a close() that had to abort another thread's statement.
+    closed_while_busy: AtomicBool,
 }
 
 fn seconds(v: Option<f64>) -> PyResult<Option<Duration>> {
@@ -109,6 +114,13 @@ impl Connection {
         let mut hook = PyHook::default();
         let result = py.detach(|| f(&mut conn, slot, &mut hook));
         slot.conn = Some(conn);
+        if result.is_err() && self.closed_while_busy.load(Ordering::Acquire) {
+            return Err(raise(
+                py,
+                cr::CR_SERVER_LOST,
+                "Lost connection to server: the connection was closed by another thread",
+            ));
+        }
         settle(py, result, &mut hook)
     }
 
@@ -294,6 +306,7 @@ impl Connection {
         let mut hook = PyHook::default();
         let connected = py.detach(|| Conn::connect(&options, &mut hook));
         let conn = settle(py, connected, &mut hook)?;
+        let waker = conn.shutdown_handle();
         Ok(Connection {
             slot: Mutex::new(Slot {
                 conn: Some(conn),
@@ -307,16 +320,23 @@ impl Connection {
             conv: conv.map(Bound::unbind),
             use_unicode,
             host_info,
+            waker,
+            closed_while_busy: AtomicBool::new(false),
         })
     }
 
-    fn query(&self, py: Python<'_>, sql: &[u8]) -> PyResult<()> {
-        let sql = sql.to_vec();
+    /// Send a statement. `timeout` (seconds) bounds the whole statement: sending it
+    /// and reading its every result; when it passes the statement is cancelled.
+    #[pyo3(signature = (sql, timeout=None))]
+    fn query(&self, py: Python<'_>, sql: &[u8], timeout: Option<f64>) -> PyResult<()> {
+        // `sql` borrows the immutable bytes object the caller holds: no copy of a
+        // large statement is made to release the GIL.
+        let deadline = Deadline::after(seconds(timeout)?);
         let pending = self.run(py, move |conn, slot, hook| {
             slot.pending = None;
             // Whatever the previous statement left unread is dropped first.
             conn.drain(hook)?;
-            match conn.query(&sql, hook)? {
+            match conn.query_within(sql, deadline, hook)? {
                 Reply::ResultSet(cols) => Ok(Some(cols)),
                 Reply::Done => Ok(None),
             }
@@ -393,24 +413,26 @@ impl Connection {
 
     /// Idempotent. In a forked child only the file descriptor is closed: the
     /// parent's session must survive.
+    ///
+    /// Safe from any thread: if another thread is in the middle of a statement, the
+    /// socket is shut down under it (its call fails promptly with 2013) and the
+    /// session is closed without a goodbye.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        let mut slot = match self.slot.try_lock() {
-            Ok(g) => g,
-            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+        let taken = match self.slot.try_lock() {
+            Ok(mut slot) => take_session(&mut slot),
+            Err(TryLockError::Poisoned(p)) => take_session(&mut p.into_inner()),
             Err(TryLockError::WouldBlock) => {
-                return Err(raise(
-                    py,
-                    cr::CR_COMMANDS_OUT_OF_SYNC,
-                    "connection is in use by another thread",
-                ))
+                self.closed_while_busy.store(true, Ordering::Release);
+                if let Some(waker) = &self.waker {
+                    waker.shutdown();
+                }
+                // The busy thread needs the GIL to finish: wait for it without.
+                py.detach(|| take_session(&mut self.slot.lock().unwrap_or_else(|p| p.into_inner())))
             }
         };
-        if let Some(conn) = slot.conn.take() {
-            let stats = conn.io_stats();
-            slot.closed_stats = add_stats(slot.closed_stats, stats);
-            slot.closed_queries += conn.queries();
-            slot.pending = None;
-            if std::process::id() == self.pid {
+        if let Some(conn) = taken {
+            let ours = std::process::id() == self.pid;
+            if ours && !self.closed_while_busy.load(Ordering::Acquire) {
                 py.detach(|| conn.quit());
             } else {
                 conn.abandon();
@@ -564,6 +586,15 @@ impl Drop for Connection {
             }
         }
     }
+}
+
+/// Take the session out of the slot, keeping its counters for stats().
+fn take_session(slot: &mut Slot) -> Option<Conn> {
+    let conn = slot.conn.take()?;
+    slot.closed_stats = add_stats(slot.closed_stats, conn.io_stats());
+    slot.closed_queries += conn.queries();
+    slot.pending = None;
+    Some(conn)
 }
 
 fn add_stats(a: IoStats, b: IoStats) -> IoStats {
