@@ -27,13 +27,25 @@ STORMS = {
 DENSE = {"alrm-100us", "alrm-1ms"}
 
 
+def _target(request, server_kwargs):
+    if request.param == "tls":
+        return request.getfixturevalue("tls_server_kwargs")
+    if request.param == "zlib":
+        return {**server_kwargs, "compress": True}
+    return server_kwargs
+
+
 @pytest.fixture(params=["tcp", "tls"])
 def target(request, server_kwargs):
     """Connect arguments for each transport: plain TCP, and TLS (verified CA) against a
     server with certificates, so the same guarantees are shown over both."""
-    if request.param == "tls":
-        return request.getfixturevalue("tls_server_kwargs")
-    return server_kwargs
+    return _target(request, server_kwargs)
+
+
+@pytest.fixture(params=["tcp", "tls", "zlib"])
+def any_target(request, server_kwargs):
+    """`target`, plus the zlib-compressed protocol."""
+    return _target(request, server_kwargs)
 
 
 @pytest.fixture(params=["tcp", "tls"])
@@ -82,6 +94,33 @@ def test_queries_under_storm(
     _check_stats(driver_name, s, must_retry=storm in DENSE and thread == "main")
 
 
+@pytest.mark.parametrize("thread", ["main", "worker"])
+@pytest.mark.parametrize("storm", ["alrm-100us", "alrm-20ms", "kill-SIGWINCH"])
+@pytest.mark.parametrize("workload", ["first_byte", "rows10k", "insert4m"])
+def test_queries_under_storm_compressed(
+    signal_script, server_kwargs, driver_name, workload, storm, thread
+):
+    """The same storms over the zlib-compressed protocol (a reduced matrix: the
+    compression layer sits above the same wait loop)."""
+    s = signal_script(
+        "storm_queries.py",
+        {
+            "kwargs": {**server_kwargs, "compress": True},
+            "workload": workload,
+            "storm": STORMS[storm],
+            "thread": thread,
+            "timeouts": False,
+            "seconds": SECONDS,
+            "min_iterations": 3,
+        },
+    )
+    assert s["iterations"] >= 3, s
+    assert s["errors"] == 0, s
+    assert s["wrong"] == 0, s
+    assert s["signals"] > 0, s
+    _check_stats(driver_name, s, must_retry=storm == "alrm-100us" and thread == "main")
+
+
 @pytest.mark.parametrize("timeouts", [False, True], ids=["no-timeout", "timeout-30"])
 def test_blocked_write_under_storm(signal_script, frozen_target, driver_name, timeouts):
     throwaway_server, kwargs = frozen_target
@@ -106,11 +145,11 @@ def test_blocked_write_under_storm(signal_script, frozen_target, driver_name, ti
     _check_stats(driver_name, s, must_retry=True)
 
 
-def test_read_deadline_under_storm(signal_script, target):
+def test_read_deadline_under_storm(signal_script, any_target):
     s = signal_script(
         "deadline.py",
         {
-            "kwargs": target,
+            "kwargs": any_target,
             "read_timeout": 1,
             "sql": "SELECT SLEEP(5)",
             "storm": STORMS["alrm-100us"],
@@ -141,9 +180,9 @@ def test_connect_under_storm(signal_script, target, driver_name):
         assert s["interrupted_retries"] > 0, s
 
 
-def test_ctrl_c_is_prompt(signal_script, target):
+def test_ctrl_c_is_prompt(signal_script, any_target):
     s = signal_script(
-        "ctrl_c.py", {"kwargs": target, "sql": "SELECT SLEEP(5)", "after": 0.5}
+        "ctrl_c.py", {"kwargs": any_target, "sql": "SELECT SLEEP(5)", "after": 0.5}
     )
     assert s["keyboard_interrupt"], f"not a bare KeyboardInterrupt: {s}"
     assert s["latency"] is not None and s["latency"] < 0.2, s

@@ -44,7 +44,7 @@ _KEYWORD_ONLY = (
     "multi_statements", "autocommit", "local_infile_dir",
     # Beyond MySQLdb: a deadline per statement, and whether an interrupted or timed
     # out statement is cancelled on the server (KILL QUERY) to keep the connection.
-    "query_timeout", "cancel_on_interrupt",
+    "query_timeout", "cancel_on_interrupt", "zstd_level",
     # Authentication beyond MySQLdb's server_public_key_path: the key itself (PEM,
     # as PyMySQL takes it) and permission to send a clear-text password without TLS.
     "server_public_key", "allow_cleartext_password",
@@ -150,6 +150,22 @@ def _auth_kwargs(params):
         "server_public_key_path": os.fspath(path) if path else None,
         "allow_cleartext_password": bool(params.get("allow_cleartext_password", False)),
     }
+
+
+def _compress_kwargs(params):
+    """``compress``: False/None (off), True or "zlib", or "zstd" (MySQL 8.0.18+, with
+    ``zstd_level``, default 3; a server without zstd gets zlib)."""
+    compress = params.get("compress")
+    if compress in (None, False, 0, ""):
+        return {}
+    if compress is True or compress == 1:
+        compress = "zlib"
+    if compress not in ("zlib", "zstd"):
+        raise NotSupportedError(f"unknown compression {compress!r} (use True, 'zlib' or 'zstd')")
+    kwargs = {"compress": compress}
+    if params.get("zstd_level") is not None:
+        kwargs["zstd_level"] = int(params["zstd_level"])
+    return kwargs
 
 
 def _local_infile_kwargs(params):
@@ -288,6 +304,7 @@ class Connection:
             **_tls_kwargs(params),
             **_auth_kwargs(params),
             **_local_infile_kwargs(params),
+            **_compress_kwargs(params),
             "cancel_on_interrupt": bool(params.get("cancel_on_interrupt", True)),
         }
 
@@ -474,6 +491,10 @@ class Connection:
 
     def get_proto_info(self):
         return self._conn.get_proto_info()
+
+    def get_compression(self):
+        """The protocol compression in use: "zlib", "zstd" or None."""
+        return self._conn.get_compression()
 
     def get_ssl_cipher(self):
         """The TLS cipher suite of this connection, or None without TLS."""

@@ -111,6 +111,7 @@ impl Conn {
             unix_socket: unix,
             allow_cleartext: options.allow_cleartext_password,
             server_public_key: options.server_public_key.clone(),
+            compress: options.compress,
         });
         let greeting = wire.read_packet(deadline, hook).map_err(connect_err)?;
         let mut step = handshake.greeting(&greeting)?;
@@ -148,6 +149,9 @@ impl Conn {
                 "handshake finished without a greeting",
             )
         })?;
+        if let Some(algorithm) = handshake.compression() {
+            wire.start_compression(algorithm);
+        }
         wire.read_timeout = options.read_timeout;
         wire.write_timeout = options.write_timeout;
         Ok(Conn {
@@ -201,6 +205,11 @@ impl Conn {
     /// A handle another thread can use to abort this session's current wait.
     pub fn shutdown_handle(&self) -> Option<crate::io::ShutdownHandle> {
         self.wire.stream.socket().shutdown_handle()
+    }
+
+    /// The compression in use, if any.
+    pub fn compression(&self) -> Option<crate::proto::compress::Algorithm> {
+        self.wire.compression()
     }
 
     /// The negotiated TLS cipher suite; None without TLS.
@@ -317,7 +326,7 @@ impl Conn {
     /// Say goodbye (COM_QUIT, best effort, short deadline) and close the socket.
     pub fn quit(mut self) {
         if matches!(self.phase, Phase::Idle) {
-            self.wire.framer.reset();
+            self.wire.reset_sequence();
             let deadline = Deadline::after(Some(std::time::Duration::from_millis(500)));
             let _ = self
                 .wire
@@ -368,7 +377,7 @@ impl Conn {
             ));
         }
         self.last = LastStatus::default();
-        self.wire.framer.reset();
+        self.wire.reset_sequence();
         let payload = command(cmd, arg);
         match self.wire.write_packet(&payload, self.limit, hook) {
             Ok(()) => Ok(()),

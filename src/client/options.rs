@@ -63,6 +63,8 @@ pub struct Options {
     /// itself names are sent, and with `local_infile_dir` only files under it.
     pub local_infile: bool,
     pub local_infile_dir: Option<std::path::PathBuf>,
+    /// Protocol compression to ask for (None: off).
+    pub compress: Option<crate::proto::compress::Algorithm>,
 }
 
 impl Default for Options {
@@ -95,6 +97,7 @@ impl Default for Options {
             allow_cleartext_password: false,
             local_infile: false,
             local_infile_dir: None,
+            compress: None,
         }
     }
 }

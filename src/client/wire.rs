@@ -7,6 +7,7 @@ use bytes::{Bytes, BytesMut};
 use std::sync::Arc;
 
 use crate::io::{Deadline, Interrupt, IoError, IoStats, Socket, Stream};
+use crate::proto::compress::{Algorithm, Compression};
 use crate::proto::{Framer, ProtoError};
 
 /// Bytes asked of the kernel per read when no big packet is pending.
@@ -32,8 +33,14 @@ impl From<ProtoError> for WireError {
 pub struct Wire {
     pub stream: Stream,
     pub framer: Framer,
+    /// Whole packets' bytes (decompressed when compression is on).
     inbuf: BytesMut,
     outbuf: Vec<u8>,
+    /// The compressed protocol, once the handshake turned it on: `raw` holds the
+    /// compressed frames read, `zbuf` the frames to send.
+    compression: Option<Compression>,
+    raw: BytesMut,
+    zbuf: Vec<u8>,
     pub read_timeout: Option<Duration>,
     pub write_timeout: Option<Duration>,
 }
@@ -45,6 +52,9 @@ impl Wire {
             framer: Framer::new(max_packet),
             inbuf: BytesMut::with_capacity(READ_CHUNK),
             outbuf: Vec::new(),
+            compression: None,
+            raw: BytesMut::new(),
+            zbuf: Vec::new(),
             read_timeout: None,
             write_timeout: None,
         }
@@ -62,17 +72,19 @@ impl Wire {
             if let Some(packet) = self.framer.decode(&mut self.inbuf)? {
                 return Ok(packet);
             }
-            let want = self
-                .framer
-                .wanted(&self.inbuf)
-                .saturating_sub(self.inbuf.len());
-            let room = want.clamp(READ_CHUNK, 16 * READ_CHUNK);
-            let start = self.inbuf.len();
-            self.inbuf.resize(start + room, 0);
             let deadline = Deadline::after(self.read_timeout).min(limit);
-            let got = self.stream.read(&mut self.inbuf[start..], deadline, hook);
-            self.inbuf.truncate(start + *got.as_ref().unwrap_or(&0));
-            got?;
+            match &mut self.compression {
+                None => {
+                    let want = self.framer.wanted(&self.inbuf);
+                    fill(&mut self.stream, &mut self.inbuf, want, deadline, hook)?;
+                }
+                Some(c) => {
+                    if !c.decode(&mut self.raw, &mut self.inbuf)? {
+                        let want = c.wanted(&self.raw);
+                        fill(&mut self.stream, &mut self.raw, want, deadline, hook)?;
+                    }
+                }
+            }
         }
     }
 
@@ -85,13 +97,38 @@ impl Wire {
     ) -> Result<(), WireError> {
         self.outbuf.clear();
         self.framer.encode(payload, &mut self.outbuf);
+        let mut bytes = &self.outbuf;
+        if let Some(c) = &mut self.compression {
+            self.zbuf.clear();
+            c.encode(&self.outbuf, &mut self.zbuf);
+            bytes = &self.zbuf;
+        }
         let deadline = Deadline::after(self.write_timeout).min(limit);
-        let result = self.stream.write_all(&self.outbuf, deadline, hook);
-        if self.outbuf.capacity() > 4 * READ_CHUNK {
-            // Do not keep a 16 MiB statement's buffer alive for the connection's life.
-            self.outbuf = Vec::new();
+        let result = self.stream.write_all(bytes, deadline, hook);
+        // Do not keep a 16 MiB statement's buffers alive for the connection's life.
+        for buf in [&mut self.outbuf, &mut self.zbuf] {
+            if buf.capacity() > 4 * READ_CHUNK {
+                *buf = Vec::new();
+            }
         }
         Ok(result?)
+    }
+
+    /// A new command: packet (and compressed frame) sequence ids restart at 0.
+    pub fn reset_sequence(&mut self) {
+        self.framer.reset();
+        if let Some(c) = &mut self.compression {
+            c.reset();
+        }
+    }
+
+    /// Everything after the handshake's OK travels compressed.
+    pub fn start_compression(&mut self, algorithm: Algorithm) {
+        self.compression = Some(Compression::new(algorithm, self.framer.max_packet()));
+    }
+
+    pub fn compression(&self) -> Option<Algorithm> {
+        self.compression.as_ref().map(Compression::algorithm)
     }
 
     /// Switch to TLS (after the SSLRequest packet went out in clear text).
@@ -114,10 +151,30 @@ impl Wire {
 
     /// Unread bytes already received (a well-behaved server leaves none between commands).
     pub fn buffered(&self) -> usize {
-        self.inbuf.len()
+        self.inbuf.len() + self.raw.len()
     }
 
     pub fn stats(&self) -> IoStats {
         self.stream.stats()
     }
+}
+
+/// One read into `buf`, sized for what the decoder `wants` in total (at least a chunk,
+/// at most 1 MiB at a time so a huge packet is read in bounded steps).
+fn fill(
+    stream: &mut Stream,
+    buf: &mut BytesMut,
+    wants: usize,
+    deadline: Deadline,
+    hook: &mut dyn Interrupt,
+) -> Result<(), WireError> {
+    let room = wants
+        .saturating_sub(buf.len())
+        .clamp(READ_CHUNK, 16 * READ_CHUNK);
+    let start = buf.len();
+    buf.resize(start + room, 0);
+    let got = stream.read(&mut buf[start..], deadline, hook);
+    buf.truncate(start + *got.as_ref().unwrap_or(&0));
+    got?;
+    Ok(())
 }

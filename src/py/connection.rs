@@ -20,6 +20,7 @@ use crate::consts::capability::CLIENT_LOCAL_FILES;
 use crate::consts::charset;
 use crate::error::{cr, Error};
 use crate::io::{Deadline, Endpoint, IoStats, ShutdownHandle, TlsSettings, Verify};
+use crate::proto::compress::Algorithm;
 use crate::proto::packets::ColumnDefinition;
 
 /// Debian's (and MariaDB's) default server socket; MYSQL_UNIX_PORT overrides it.
@@ -178,7 +179,8 @@ impl Connection {
         write_timeout=None, client_flag=0, conv=None, use_unicode=true, program_name=None,
         cancel_on_interrupt=true, ssl_mode=None, ssl_ca=None, ssl_capath=None, ssl_cert=None,
         ssl_key=None, server_public_key=None, server_public_key_path=None,
-        allow_cleartext_password=false, local_infile=false, local_infile_dir=None))]
+        allow_cleartext_password=false, local_infile=false, local_infile_dir=None,
+        compress=None, zstd_level=3))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -208,7 +210,19 @@ impl Connection {
         allow_cleartext_password: bool,
         local_infile: bool,
         local_infile_dir: Option<PathBuf>,
+        compress: Option<String>,
+        zstd_level: i32,
     ) -> PyResult<Self> {
+        let compress = match compress.as_deref() {
+            None | Some("") => None,
+            Some("zlib") => Some(Algorithm::Zlib),
+            Some("zstd") => Some(Algorithm::Zstd(zstd_level)),
+            Some(other) => {
+                return Err(PyValueError::new_err(format!(
+                    "unknown compression {other:?} (use 'zlib' or 'zstd')"
+                )))
+            }
+        };
         // The server may ask for local files only when the user allowed them (and even
         // then only for files the statement names: see client/conn.rs).
         let local_infile = local_infile || local_infile_dir.is_some();
@@ -301,6 +315,7 @@ impl Connection {
             allow_cleartext_password,
             local_infile,
             local_infile_dir,
+            compress,
             ..Options::default()
         };
         let mut hook = PyHook::default();
@@ -541,6 +556,16 @@ impl Connection {
             conn.discard_rows(hook)
         })
     }
+    /// The protocol compression in use: "zlib", "zstd" or None.
+    fn get_compression(&self, py: Python<'_>) -> PyResult<Option<&'static str>> {
+        self.run(py, |conn, _, _| {
+            Ok(conn.compression().map(|a| match a {
+                Algorithm::Zlib => "zlib",
+                Algorithm::Zstd(_) => "zstd",
+            }))
+        })
+    }
+
     /// The TLS cipher suite in use, or None on a plain connection.
     fn get_ssl_cipher(&self, py: Python<'_>) -> PyResult<Option<String>> {
         self.run(py, |conn, _, _| Ok(conn.tls_cipher()))

@@ -71,6 +71,21 @@ impl Peer {
         // The client may already have given up (the garbage tests): ignore errors.
         let _ = self.stream.write_all(&buf);
     }
+    /// The decoded HandshakeResponse41 itself.
+    pub fn response_packet(&mut self) -> unshaken::proto::packets::HandshakeResponse {
+        let p = self.expect();
+        unshaken::proto::packets::HandshakeResponse::decode(&p).expect("handshake response")
+    }
+    /// Restart the packet sequence (a new command).
+    pub fn reset_seq(&mut self) {
+        self.seq = 0;
+    }
+    /// Read exactly `n` raw bytes.
+    pub fn read_raw(&mut self, n: usize) -> Vec<u8> {
+        let mut buf = vec![0; n];
+        self.stream.read_exact(&mut buf).expect("raw read");
+        buf
+    }
     /// Raw bytes, outside any framing (for cut and garbage tests).
     pub fn write_raw(&mut self, bytes: &[u8]) {
         let _ = self.stream.write_all(bytes);
@@ -78,15 +93,20 @@ impl Peer {
 
     /// MySQL 8.0's greeting naming `plugin`, with [`NONCE`].
     pub fn greet(&mut self, plugin: &str) {
+        self.greet_with(plugin, 0);
+    }
+    /// The greeting with `extra` capabilities offered too (compression, ...).
+    pub fn greet_with(&mut self, plugin: &str, extra: u32) {
+        let caps = CAPS | extra;
         let mut g = vec![10u8];
         g.extend_from_slice(b"8.0.36-fake\0");
         g.extend_from_slice(&7u32.to_le_bytes());
         g.extend_from_slice(&NONCE[..8]);
         g.push(0);
-        g.extend_from_slice(&(CAPS as u16).to_le_bytes());
+        g.extend_from_slice(&(caps as u16).to_le_bytes());
         g.push(255); // utf8mb4_0900_ai_ci
         g.extend_from_slice(&2u16.to_le_bytes()); // SERVER_STATUS_AUTOCOMMIT
-        g.extend_from_slice(&((CAPS >> 16) as u16).to_le_bytes());
+        g.extend_from_slice(&((caps >> 16) as u16).to_le_bytes());
         g.push(21);
         g.extend_from_slice(&[0; 10]);
         g.extend_from_slice(&NONCE[8..]);

@@ -143,6 +143,8 @@ pub struct HandshakeResponse {
     pub connect_attrs: Vec<(String, String)>,
     /// Sent in the filler when the server speaks MariaDB's extended capabilities.
     pub mariadb_capabilities: u32,
+    /// zstd compression level, sent when CLIENT_ZSTD_COMPRESSION_ALGORITHM is set.
+    pub zstd_level: u8,
 }
 
 impl HandshakeResponse {
@@ -180,6 +182,9 @@ impl HandshakeResponse {
             }
             put_lenenc_int(&mut out, block.len() as u64);
             out.extend_from_slice(&block);
+        }
+        if caps & CLIENT_ZSTD_COMPRESSION_ALGORITHM != 0 {
+            out.push(self.zstd_level);
         }
         out
     }
@@ -224,6 +229,11 @@ impl HandshakeResponse {
                 connect_attrs.push((k, v));
             }
         }
+        let zstd_level = if caps & CLIENT_ZSTD_COMPRESSION_ALGORITHM != 0 {
+            r.u8()?
+        } else {
+            0
+        };
         Ok(HandshakeResponse {
             capabilities: caps,
             max_packet_size,
@@ -234,6 +244,7 @@ impl HandshakeResponse {
             auth_plugin_name,
             connect_attrs,
             mariadb_capabilities,
+            zstd_level,
         })
     }
 }

@@ -3,6 +3,7 @@
 use rand_core::{CryptoRngCore, OsRng};
 
 use super::super::auth::{AuthContext, AuthStep, Plugin, MYSQL_NATIVE_PASSWORD};
+use super::super::compress::Algorithm;
 use super::super::packets::generic::{EOF_HEADER, ERR_HEADER, OK_HEADER};
 use super::super::packets::{ErrPacket, Greeting, HandshakeResponse, OkPacket};
 use super::super::reader::Reader;
@@ -29,7 +30,10 @@ pub const BASE_CAPABILITIES: u32 = CLIENT_LONG_PASSWORD
 
 /// User flags we never pass through: compression and TLS need support in the
 /// layers below, which must ask for them explicitly.
-const USER_FLAG_MASK: u32 = !(CLIENT_COMPRESS | CLIENT_SSL | CLIENT_SSL_VERIFY_SERVER_CERT);
+const USER_FLAG_MASK: u32 = !(CLIENT_COMPRESS
+    | CLIENT_ZSTD_COMPRESSION_ALGORITHM
+    | CLIENT_SSL
+    | CLIENT_SSL_VERIFY_SERVER_CERT);
 
 #[derive(Debug, Clone, Default)]
 pub struct HandshakeConfig {
@@ -51,6 +55,8 @@ pub struct HandshakeConfig {
     /// The server's RSA public key (PEM) for caching_sha2_password/sha256_password
     /// over plain TCP; without it the key is asked from the server.
     pub server_public_key: Option<Vec<u8>>,
+    /// Ask for protocol compression. zstd falls back to zlib on a server without it.
+    pub compress: Option<Algorithm>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +129,14 @@ impl Handshake {
         if self.config.tls {
             wanted |= CLIENT_SSL;
         }
+        wanted |= match self.config.compress {
+            None => 0,
+            Some(Algorithm::Zlib) => CLIENT_COMPRESS,
+            Some(Algorithm::Zstd(_)) if g.capabilities & CLIENT_ZSTD_COMPRESSION_ALGORITHM != 0 => {
+                CLIENT_ZSTD_COMPRESSION_ALGORITHM
+            }
+            Some(Algorithm::Zstd(_)) => CLIENT_COMPRESS,
+        };
         let caps = wanted & g.capabilities;
         // No MariaDB extensions requested yet (progress reports, bulk, metadata cache);
         // when some are, mask them with the greeting's mariadb_capabilities.
@@ -154,6 +168,10 @@ impl Handshake {
             auth_plugin_name: plugin.name().to_owned(),
             connect_attrs: self.config.connect_attrs.clone(),
             mariadb_capabilities: mariadb_caps,
+            zstd_level: match self.config.compress {
+                Some(Algorithm::Zstd(level)) => level.clamp(1, 22) as u8,
+                _ => 0,
+            },
         };
         self.mariadb_capabilities = mariadb_caps;
         self.auth = Some(plugin);
@@ -217,6 +235,19 @@ impl Handshake {
     pub fn mariadb_capabilities(&self) -> u32 {
         self.mariadb_capabilities
     }
+    /// The compression both sides agreed on; it starts after the final OK.
+    pub fn compression(&self) -> Option<Algorithm> {
+        if self.capabilities & CLIENT_ZSTD_COMPRESSION_ALGORITHM != 0 {
+            match self.config.compress {
+                Some(Algorithm::Zstd(level)) => Some(Algorithm::Zstd(level.clamp(1, 22))),
+                _ => None,
+            }
+        } else if self.capabilities & CLIENT_COMPRESS != 0 {
+            Some(Algorithm::Zlib)
+        } else {
+            None
+        }
+    }
     /// True when TLS was asked for and the server offers it: the caller sends
     /// [`Handshake::ssl_request`], starts TLS, then sends the response.
     pub fn tls(&self) -> bool {
@@ -262,7 +293,52 @@ mod tests {
             unix_socket: false,
             allow_cleartext: false,
             server_public_key: None,
+            compress: None,
         }
+    }
+
+    #[test]
+    fn compression_negotiation() {
+        let plain = captured("a", "greeting");
+        let offer = |caps: u32| {
+            let mut g = Greeting::decode(&plain).unwrap();
+            g.capabilities |= caps;
+            g.encode()
+        };
+        let ask = |algorithm, greeting: &[u8]| {
+            let mut hs = Handshake::new(HandshakeConfig {
+                compress: Some(algorithm),
+                ..capture_config()
+            });
+            let response = send(hs.greeting(greeting).unwrap());
+            (
+                hs.compression(),
+                HandshakeResponse::decode(&response).unwrap(),
+            )
+        };
+        // The captured MariaDB offers zlib only: zstd falls back to it.
+        let (got, resp) = ask(Algorithm::Zstd(7), &plain);
+        assert_eq!(got, Some(Algorithm::Zlib));
+        assert_eq!(resp.capabilities & CLIENT_ZSTD_COMPRESSION_ALGORITHM, 0);
+        // A server with zstd: the level travels at the end of the response.
+        let (got, resp) = ask(
+            Algorithm::Zstd(7),
+            &offer(CLIENT_ZSTD_COMPRESSION_ALGORITHM),
+        );
+        assert_eq!(got, Some(Algorithm::Zstd(7)));
+        assert_eq!(resp.zstd_level, 7);
+        assert_eq!(resp.capabilities & CLIENT_COMPRESS, 0);
+        // A server without compression: none, and nothing asked.
+        let mut g = Greeting::decode(&plain).unwrap();
+        g.capabilities &= !CLIENT_COMPRESS;
+        let (got, resp) = ask(Algorithm::Zlib, &g.encode());
+        assert_eq!(got, None);
+        assert_eq!(resp.capabilities & CLIENT_COMPRESS, 0);
+        // Not asked: never on.
+        let mut hs = Handshake::new(capture_config());
+        hs.greeting(&offer(CLIENT_ZSTD_COMPRESSION_ALGORITHM))
+            .unwrap();
+        assert_eq!(hs.compression(), None);
     }
 
     #[test]

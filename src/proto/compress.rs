@@ -1,0 +1,241 @@
+//! The compressed protocol: after the handshake, every byte of (already framed)
+//! packets travels inside compressed frames: 3-byte compressed length, a sequence
+//! id of its own, 3-byte uncompressed length (0: stored as is), then the payload.
+
+use bytes::{Buf, BytesMut};
+use std::io::{Read, Write};
+
+use super::{ProtoError, Result};
+
+pub const FRAME_HEADER: usize = 7;
+const MAX_FRAME: usize = 0xFF_FFFF;
+/// Below this size compression costs more than it saves: sent as is.
+const MIN_COMPRESS: usize = 50;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Algorithm {
+    Zlib,
+    /// zstd with this level (1..=22; MySQL's default is 3).
+    Zstd(i32),
+}
+
+pub struct Compression {
+    algorithm: Algorithm,
+    seq: u8,
+    /// Largest uncompressed size accepted for one frame's payload and for a whole
+    /// decompression (guards against decompression bombs).
+    max_packet: usize,
+}
+
+impl Compression {
+    pub fn new(algorithm: Algorithm, max_packet: usize) -> Self {
+        Compression {
+            algorithm,
+            seq: 0,
+            max_packet,
+        }
+    }
+
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// A new command starts at sequence 0, as the packet sequence does.
+    pub fn reset(&mut self) {
+        self.seq = 0;
+    }
+
+    /// Move every complete frame from the front of `raw` into `plain` (uncompressed).
+    /// Returns whether any frame was taken; `Ok(false)` means "need more bytes".
+    pub fn decode(&mut self, raw: &mut BytesMut, plain: &mut BytesMut) -> Result<bool> {
+        let mut progress = false;
+        while raw.len() >= FRAME_HEADER {
+            let stored = u24(&raw[0..3]);
+            let seq = raw[3];
+            let original = u24(&raw[4..7]);
+            if seq != self.seq {
+                return Err(ProtoError::Sequence {
+                    expected: self.seq,
+                    got: seq,
+                });
+            }
+            if original > self.max_packet {
+                return Err(ProtoError::TooLarge {
+                    size: original,
+                    limit: self.max_packet,
+                });
+            }
+            if raw.len() < FRAME_HEADER + stored {
+                break;
+            }
+            self.seq = self.seq.wrapping_add(1);
+            raw.advance(FRAME_HEADER);
+            let payload = raw.split_to(stored);
+            if original == 0 {
+                plain.extend_from_slice(&payload);
+            } else {
+                let start = plain.len();
+                plain.resize(start + original, 0);
+                self.inflate(&payload, &mut plain[start..])?;
+            }
+            progress = true;
+        }
+        Ok(progress)
+    }
+
+    /// Bytes `raw` must hold before `decode` can make progress.
+    pub fn wanted(&self, raw: &[u8]) -> usize {
+        if raw.len() < FRAME_HEADER {
+            FRAME_HEADER
+        } else {
+            FRAME_HEADER + u24(&raw[0..3])
+        }
+    }
+
+    /// Wrap `plain` (framed packets) into compressed frames appended to `out`.
+    pub fn encode(&mut self, plain: &[u8], out: &mut Vec<u8>) {
+        for chunk in plain
+            .chunks(MAX_FRAME)
+            .chain(plain.is_empty().then_some(&[][..]))
+        {
+            let start = out.len();
+            out.extend_from_slice(&[0; FRAME_HEADER]);
+            let original = if chunk.len() >= MIN_COMPRESS && self.deflate(chunk, out) {
+                chunk.len()
+            } else {
+                out.truncate(start + FRAME_HEADER);
+                out.extend_from_slice(chunk);
+                0
+            };
+            let stored = out.len() - start - FRAME_HEADER;
+            put_u24(&mut out[start..start + 3], stored);
+            out[start + 3] = self.seq;
+            put_u24(&mut out[start + 4..start + 7], original);
+            self.seq = self.seq.wrapping_add(1);
+        }
+    }
+
+    /// Compress `chunk` onto `out`; false when that would not fit a frame or would
+    /// not be smaller (then it is stored as is).
+    fn deflate(&self, chunk: &[u8], out: &mut Vec<u8>) -> bool {
+        let before = out.len();
+        let ok = match self.algorithm {
+            Algorithm::Zlib => {
+                let mut z =
+                    flate2::write::ZlibEncoder::new(&mut *out, flate2::Compression::default());
+                z.write_all(chunk).is_ok() && z.finish().is_ok()
+            }
+            Algorithm::Zstd(level) => zstd::stream::copy_encode(chunk, &mut *out, level).is_ok(),
+        };
+        ok && out.len() - before < chunk.len().min(MAX_FRAME)
+    }
+
+    /// Decompress exactly `into.len()` bytes; anything else is a malformed frame.
+    fn inflate(&self, payload: &[u8], into: &mut [u8]) -> Result<()> {
+        let bad = ProtoError::Malformed("compressed frame does not decompress to its stated size");
+        let mut filled = 0;
+        let mut read = |reader: &mut dyn Read| -> std::io::Result<bool> {
+            while filled < into.len() {
+                let n = reader.read(&mut into[filled..])?;
+                if n == 0 {
+                    return Ok(false);
+                }
+                filled += n;
+            }
+            // Nothing may follow the stated size.
+            Ok(reader.read(&mut [0u8; 1])? == 0)
+        };
+        let complete = match self.algorithm {
+            Algorithm::Zlib => read(&mut flate2::read::ZlibDecoder::new(payload)),
+            Algorithm::Zstd(_) => match zstd::stream::read::Decoder::with_buffer(payload) {
+                Ok(mut d) => read(&mut d),
+                Err(_) => return Err(bad),
+            },
+        };
+        match complete {
+            Ok(true) => Ok(()),
+            _ => Err(bad),
+        }
+    }
+}
+
+fn u24(b: &[u8]) -> usize {
+    usize::from(b[0]) | usize::from(b[1]) << 8 | usize::from(b[2]) << 16
+}
+
+fn put_u24(b: &mut [u8], v: usize) {
+    b.copy_from_slice(&(v as u32).to_le_bytes()[..3]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(algorithm: Algorithm, plain: &[u8]) {
+        let mut tx = Compression::new(algorithm, 1 << 30);
+        let mut rx = Compression::new(algorithm, 1 << 30);
+        let mut wire = Vec::new();
+        tx.encode(plain, &mut wire);
+        // Fed one byte at a time, the receiver gets exactly the same bytes back.
+        let mut raw = BytesMut::new();
+        let mut got = BytesMut::new();
+        for b in &wire {
+            raw.extend_from_slice(&[*b]);
+            rx.decode(&mut raw, &mut got).unwrap();
+        }
+        assert!(raw.is_empty());
+        assert_eq!(&got[..], plain);
+    }
+
+    #[test]
+    fn round_trips() {
+        let text: Vec<u8> = b"SELECT * FROM t WHERE a = 1; ".repeat(1000);
+        let noise: Vec<u8> = (0..5000u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        for algorithm in [Algorithm::Zlib, Algorithm::Zstd(3)] {
+            round_trip(algorithm, b"");
+            round_trip(algorithm, b"\x01\x00\x00\x00\x0e"); // small: stored as is
+            round_trip(algorithm, &text);
+            round_trip(algorithm, &noise);
+        }
+    }
+
+    #[test]
+    fn large_input_spans_frames() {
+        let big = vec![7u8; MAX_FRAME * 2 + 10];
+        let mut tx = Compression::new(Algorithm::Zlib, 1 << 30);
+        let mut wire = Vec::new();
+        tx.encode(&big, &mut wire);
+        let mut rx = Compression::new(Algorithm::Zlib, 1 << 30);
+        let (mut raw, mut got) = (BytesMut::from(&wire[..]), BytesMut::new());
+        rx.decode(&mut raw, &mut got).unwrap();
+        assert_eq!(got.len(), big.len());
+        assert_eq!(rx.seq, 3);
+    }
+
+    #[test]
+    fn hostile_frames_are_errors() {
+        let mut rx = Compression::new(Algorithm::Zlib, 1 << 20);
+        // Wrong sequence.
+        let mut raw = BytesMut::from(&[1, 0, 0, 5, 0, 0, 0, b'x'][..]);
+        assert!(rx.decode(&mut raw, &mut BytesMut::new()).is_err());
+        // Claims 2 MiB uncompressed: over the limit, refused before any allocation.
+        let mut raw = BytesMut::from(&[1, 0, 0, 0, 0, 0, 0x20, b'x'][..]);
+        assert!(matches!(
+            rx.decode(&mut raw, &mut BytesMut::new()),
+            Err(ProtoError::TooLarge { .. })
+        ));
+        // Garbage that is not zlib, and a stated size that does not match.
+        let mut raw = BytesMut::from(&[3, 0, 0, 0, 10, 0, 0, 1, 2, 3][..]);
+        assert!(rx.decode(&mut raw, &mut BytesMut::new()).is_err());
+        let mut tx = Compression::new(Algorithm::Zlib, 1 << 20);
+        let mut wire = Vec::new();
+        tx.encode(&[b'a'; 100], &mut wire);
+        wire[4] = 99; // says 99 bytes, holds 100
+        let mut rx = Compression::new(Algorithm::Zlib, 1 << 20);
+        assert!(rx
+            .decode(&mut BytesMut::from(&wire[..]), &mut BytesMut::new())
+            .is_err());
+    }
+}
