@@ -18,7 +18,11 @@ impl LocalFile {
             let dir: PathBuf = std::fs::canonicalize(dir)
                 .map_err(|e| format!("local_infile_dir {}: {e}", dir.display()))?;
             if !real.starts_with(&dir) {
-                return Err(format!("{} is outside local_infile_dir {}", name.display(), dir.display()));
+                return Err(format!(
+                    "{} is outside local_infile_dir {}",
+                    name.display(),
+                    dir.display()
+                ));
             }
         }
         let file = File::open(&real).map_err(|e| format!("cannot open {}: {e}", name.display()))?;

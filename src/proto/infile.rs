@@ -20,7 +20,10 @@ pub fn local_infile_names(sql: &[u8], no_backslash_escapes: bool) -> Vec<Vec<u8>
             words = [b"", b""];
             i = end;
         } else if c == b'#' || (c == b'-' && sql[i..].starts_with(b"-- ")) {
-            i = sql[i..].iter().position(|&b| b == b'\n').map_or(sql.len(), |p| i + p + 1);
+            i = sql[i..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(sql.len(), |p| i + p + 1);
         } else if sql[i..].starts_with(b"/*") {
             i = find(&sql[i + 2..], b"*/").map_or(sql.len(), |p| i + 2 + p + 2);
         } else if c.is_ascii_alphanumeric() || c == b'_' {
@@ -90,9 +93,18 @@ mod tests {
 
     #[test]
     fn finds_the_named_file() {
-        assert_eq!(names("LOAD DATA LOCAL INFILE '/tmp/a.csv' INTO TABLE t"), ["/tmp/a.csv"]);
-        assert_eq!(names("load data  local\n infile \"b.csv\" into table t"), ["b.csv"]);
-        assert_eq!(names(r"LOAD DATA LOCAL INFILE 'it''s\\x.csv' INTO TABLE t"), [r"it's\x.csv"]);
+        assert_eq!(
+            names("LOAD DATA LOCAL INFILE '/tmp/a.csv' INTO TABLE t"),
+            ["/tmp/a.csv"]
+        );
+        assert_eq!(
+            names("load data  local\n infile \"b.csv\" into table t"),
+            ["b.csv"]
+        );
+        assert_eq!(
+            names(r"LOAD DATA LOCAL INFILE 'it''s\\x.csv' INTO TABLE t"),
+            [r"it's\x.csv"]
+        );
     }
 
     #[test]
@@ -108,7 +120,9 @@ mod tests {
     #[test]
     fn several_statements_and_unterminated_input() {
         assert_eq!(
-            names("LOAD DATA LOCAL INFILE 'a' INTO TABLE t; LOAD DATA LOCAL INFILE 'b' INTO TABLE u"),
+            names(
+                "LOAD DATA LOCAL INFILE 'a' INTO TABLE t; LOAD DATA LOCAL INFILE 'b' INTO TABLE u"
+            ),
             ["a", "b"]
         );
         assert_eq!(names("LOAD DATA LOCAL INFILE 'open"), ["open"]);
