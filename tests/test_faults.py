@@ -456,10 +456,19 @@ def test_garbage_from_server(proxy, pconnect, phase, kind):
 
 def test_garbage_greeting(proxy, pconnect):
     proxy.defaults.down.cut_mode = "garbage"
-    proxy.defaults.down.garbage = b"\x05\x00\x00\x00\x0aabc"  # a 5-byte "greeting"
+    proxy.defaults.down.garbage = b"\x04\x00\x00\x00\x0aabc"  # a 4-byte "greeting"
     proxy.defaults.down.cut_after = 0
     expect_error(lambda: pconnect(connect_timeout=2), unshaken.OperationalError,
-                 (2027, 2013, 2003), at_most=2.0 + SLACK)
+                 (2027,), at_most=0.5)
+
+
+def test_truncated_greeting_then_silence(proxy, pconnect):
+    """The header promises 5 bytes, 4 come, then nothing: connect_timeout decides."""
+    proxy.defaults.down.cut_mode = "garbage"
+    proxy.defaults.down.garbage = b"\x05\x00\x00\x00\x0aabc"
+    proxy.defaults.down.cut_after = 0
+    expect_error(lambda: pconnect(connect_timeout=1), unshaken.OperationalError,
+                 (2013, 2003), at_least=1.0, at_most=1.0 + SLACK)
 
 
 # -- a deaf listener and other connect failures --------------------------------------
