@@ -244,12 +244,6 @@ def test_many_threads_hammering_one_connection(conn):
     assert _fetch(conn, "SELECT 42") == ((42,),)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "another statement while an unbuffered (SSCursor) result is open silently discards "
-    "the unread rows: the SSCursor's next fetchall() returns () with no error. Wanted "
-    "(mysqlclient): the second statement raises ProgrammingError(2014) and the open "
-    "result still reads correctly; at the very least the SSCursor must raise, never "
-    "truncate silently"))
 def test_second_thread_during_streamed_result(conn):
     """While an unbuffered result is open (no call in progress), another statement is
     "commands out of sync" (2014), and the open result still reads correctly."""

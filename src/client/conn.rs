@@ -284,8 +284,13 @@ impl Conn {
     }
 
     /// Move to the next result of a multi-statement. `None` when there is none.
+    /// The current result's rows must have been read (or discarded) first: rows still
+    /// unread are "commands out of sync" (2014), as in libmysqlclient, so one cursor
+    /// can never silently swallow another's unbuffered result.
     pub fn next_result(&mut self, hook: &mut dyn Interrupt) -> Result<Option<Reply>> {
-        self.discard_rows(hook)?;
+        if let Phase::Rows | Phase::Columns { .. } = self.phase {
+            return unreachable_phase();
+        }
         match self.phase {
             Phase::MoreResults => {
                 self.phase = Phase::Head;
@@ -425,6 +430,10 @@ impl Conn {
         }
         match step {
             Ok(step) => Ok(step),
+            Err(e) if e.is_server() && server_hangs_up_after(e.code()) => {
+                self.break_with(e.message());
+                Err(e)
+            }
             Err(e) if e.is_server() => Err(e),
             Err(e) => {
                 self.break_with(e.message());
@@ -663,6 +672,17 @@ enum Step {
     Row(Bytes),
     End,
     Continue,
+}
+
+/// Server errors after which the server closes the connection itself.
+fn server_hangs_up_after(code: u16) -> bool {
+    matches!(
+        code,
+        1053 // ER_SERVER_SHUTDOWN
+        | 1153 // ER_NET_PACKET_TOO_LARGE
+        | 1927 // ER_CONNECTION_KILLED (MariaDB)
+        | 4031 // ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8)
+    )
 }
 
 fn malformed(what: &'static str) -> Error {

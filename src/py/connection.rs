@@ -348,10 +348,11 @@ impl Connection {
         // large statement is made to release the GIL.
         let deadline = Deadline::after(seconds(timeout)?);
         let pending = self.run(py, move |conn, slot, hook| {
+            // A result still being read (use_result) or results not yet visited give
+            // "commands out of sync" (2014), as in mysqlclient: never silently dropped.
+            let reply = conn.query_within(sql, deadline, hook)?;
             slot.pending = None;
-            // Whatever the previous statement left unread is dropped first.
-            conn.drain(hook)?;
-            match conn.query_within(sql, deadline, hook)? {
+            match reply {
                 Reply::ResultSet(cols) => Ok(Some(cols)),
                 Reply::Done => Ok(None),
             }
