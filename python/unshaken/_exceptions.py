@@ -112,8 +112,10 @@ _CLASS_NAMES = {
         "CANT_DO_THIS_DURING_AN_TRANSACTION",
     ),
     DataError: (
+        # mysqlclient also lists WARN_NULL_TO_NOTNULL, under an #ifdef that no
+        # client library defines (MySQL and MariaDB call 1263
+        # ER_WARN_NULL_TO_NOTNULL), so 1263 is OperationalError there: so here.
         "WARN_DATA_TRUNCATED",
-        "WARN_NULL_TO_NOTNULL",
         "WARN_DATA_OUT_OF_RANGE",
         "NO_DEFAULT",
         "PRIMARY_CANT_HAVE_NULL",

@@ -407,6 +407,16 @@ class Connection:
         elif isinstance(query, bytearray):
             query = bytes(query)  # the core reads it without the GIL
         self._conn.query(query, self.query_timeout)
+        self._note_insert_id()
+
+    # The C client updates insert_id only from OK packets, so after a statement
+    # that returned rows mysqlclient still reports the previous statement's id
+    # (and cursor.lastrowid too). Kept here so both agree.
+    _ok_insert_id = 0
+
+    def _note_insert_id(self):
+        if not self._conn.field_count():
+            self._ok_insert_id = self._conn.insert_id()
 
     @contextlib.contextmanager
     def timeout(self, seconds):
@@ -426,7 +436,10 @@ class Connection:
 
     def next_result(self):
         """0 when another result is now current, -1 when there are no more."""
-        return self._conn.next_result()
+        ret = self._conn.next_result()
+        if ret == 0:
+            self._note_insert_id()
+        return ret
 
     def discard_result(self):
         """Drop the current result set without building its rows."""
@@ -436,6 +449,9 @@ class Connection:
         return self._conn.affected_rows()
 
     def insert_id(self):
+        """AUTO_INCREMENT id of the last statement that did not return rows."""
+        if self._conn.field_count():
+            return self._ok_insert_id
         return self._conn.insert_id()
 
     def field_count(self):

@@ -251,8 +251,8 @@ class BaseCursor:
         if result is None:
             self.description = self.description_flags = None
         else:
-            self.description = result.describe()
-            self.description_flags = result.field_flags()
+            self.description = _description(result.describe())
+            self.description_flags = _field_flags(result.field_flags(), self.description)
         self.rowcount = db.affected_rows()
         self.rownumber = 0
         self.lastrowid = db.insert_id()
@@ -286,6 +286,39 @@ class BaseCursor:
 
     def __iter__(self):
         return iter(self.fetchone, None)
+
+
+def _c_int(n):
+    """A C ``long`` length as mysqlclient hands it to Python: through a C ``int``,
+    so 0xFFFFFFFF (a LONGTEXT/GEOMETRY length) reads as -1."""
+    return n - (1 << 32) if n >= 1 << 31 else n
+
+
+def _description(describe):
+    """The 7-tuples as mysqlclient builds them: C ints throughout (null_ok is 0/1,
+    not a bool). One step per column, never per row."""
+    return tuple(
+        (name, type_code, _c_int(display), _c_int(internal), _c_int(precision), scale,
+         int(null_ok))
+        for name, type_code, display, internal, precision, scale, null_ok in describe
+    )
+
+
+_NUM_FLAG = 32768
+_TIMESTAMP, _INT24, _YEAR, _NEWDECIMAL = 7, 9, 13, 246
+
+
+def _field_flags(flags, description):
+    """Column flags as the C client reports them: it adds NUM_FLAG to numeric
+    columns itself (libmariadb's INTERNAL_NUM_FIELD), so the wire flags alone
+    differ from what mysqlclient shows in ``description_flags``."""
+    return tuple(
+        f | _NUM_FLAG
+        if (t <= _INT24 and (t != _TIMESTAMP or d[3] in (8, 14))) or t in (_YEAR, _NEWDECIMAL)
+        else f
+        for f, d in zip(flags, description)
+        for t in (d[1],)
+    )
 
 
 def _unescape_percent(text):
