@@ -2,8 +2,10 @@
 covered against a scripted peer in tests/fake_compression.rs)."""
 
 import os
+import time
 
 import pytest
+from interrupts import keyboard_interrupt_after
 
 pytestmark = pytest.mark.unshaken_only
 
@@ -49,24 +51,11 @@ def test_results_and_large_values_round_trip_compressed(connect):
 
 
 def test_compressed_ctrl_c_cancel_keeps_the_connection(connect):
-    import signal
-    import time
-
     conn = connect(compress=True)
-
-    def interrupt(*_):
-        raise KeyboardInterrupt
-
-    old = signal.signal(signal.SIGALRM, interrupt)
-    try:
-        signal.setitimer(signal.ITIMER_REAL, 0.3)
-        t0 = time.monotonic()
-        with pytest.raises(KeyboardInterrupt):
-            conn.cursor().execute("SELECT SLEEP(3)")
-        assert time.monotonic() - t0 < 0.5
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+    t0 = time.monotonic()
+    with keyboard_interrupt_after(0.3), pytest.raises(KeyboardInterrupt):
+        conn.cursor().execute("SELECT SLEEP(3)")
+    assert time.monotonic() - t0 < 0.5
     cur = conn.cursor()
     cur.execute("SELECT 3")
     assert cur.fetchone() == (3,)

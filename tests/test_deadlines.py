@@ -2,10 +2,10 @@
 cancel_on_interrupt changes: the statement is cancelled on the server and the
 connection stays usable, or (switched off) the connection is closed with a clear error."""
 
-import signal
 import time
 
 import pytest
+from interrupts import keyboard_interrupt_after
 
 pytestmark = pytest.mark.unshaken_only
 
@@ -101,20 +101,10 @@ def test_without_cancel_a_timeout_closes_the_connection(driver, connect):
 
 def test_without_cancel_ctrl_c_closes_the_connection(driver, connect):
     conn = connect(cancel_on_interrupt=False)
-
-    def interrupt(*_):
-        raise KeyboardInterrupt
-
-    old = signal.signal(signal.SIGALRM, interrupt)
-    try:
-        signal.setitimer(signal.ITIMER_REAL, 0.3)
-        t0 = time.monotonic()
-        with pytest.raises(KeyboardInterrupt):
-            conn.cursor().execute("SELECT SLEEP(3)")
-        assert time.monotonic() - t0 < 0.6
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+    t0 = time.monotonic()
+    with keyboard_interrupt_after(0.3), pytest.raises(KeyboardInterrupt):
+        conn.cursor().execute("SELECT SLEEP(3)")
+    assert time.monotonic() - t0 < 0.6
     with pytest.raises(driver.OperationalError) as e:
         conn.cursor().execute("SELECT 1")
     assert e.value.args[0] == 2006 and "interrupted" in e.value.args[1]
@@ -122,19 +112,9 @@ def test_without_cancel_ctrl_c_closes_the_connection(driver, connect):
 
 def test_ctrl_c_cancels_and_keeps_the_connection(driver, connect):
     conn = connect()
-
-    def interrupt(*_):
-        raise KeyboardInterrupt
-
-    old = signal.signal(signal.SIGALRM, interrupt)
-    try:
-        signal.setitimer(signal.ITIMER_REAL, 0.3)
-        t0 = time.monotonic()
-        with pytest.raises(KeyboardInterrupt):
-            conn.cursor().execute("SELECT SLEEP(3)")
-        assert time.monotonic() - t0 < 0.4
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+    t0 = time.monotonic()
+    with keyboard_interrupt_after(0.3), pytest.raises(KeyboardInterrupt):
+        conn.cursor().execute("SELECT SLEEP(3)")
+    assert time.monotonic() - t0 < 0.4
     assert running_sleeps(connect, conn) == 0
     assert_usable(conn)

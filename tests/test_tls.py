@@ -1,7 +1,10 @@
 """TLS against a throwaway MariaDB started with certificates made for the test: every
 ssl_mode, a wrong CA, a wrong host name, and client-certificate authentication."""
 
+import time
+
 import pytest
+from interrupts import keyboard_interrupt_after
 from unshaken.testing import generate_certificates
 
 pytestmark = pytest.mark.unshaken_only
@@ -136,23 +139,11 @@ def test_results_and_big_packets_over_tls(tls_server):
 
 def test_ctrl_c_cancel_over_tls(tls_server):
     """The cancel side connection uses the same TLS settings; the session survives."""
-    import signal
-    import time
-
-    def raise_interrupt(*_):
-        raise KeyboardInterrupt
-
-    old = signal.signal(signal.SIGALRM, raise_interrupt)
-    try:
-        with tls_connect(tls_server, ssl_mode="REQUIRED") as c:
-            cur = c.cursor()
-            signal.setitimer(signal.ITIMER_REAL, 0.3)
-            t0 = time.monotonic()
-            with pytest.raises(KeyboardInterrupt):
-                cur.execute("SELECT SLEEP(10)")
-            assert time.monotonic() - t0 < 1.5
-            cur.execute("SELECT 7")
-            assert cur.fetchone() == (7,)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+    with tls_connect(tls_server, ssl_mode="REQUIRED") as c:
+        cur = c.cursor()
+        t0 = time.monotonic()
+        with keyboard_interrupt_after(0.3), pytest.raises(KeyboardInterrupt):
+            cur.execute("SELECT SLEEP(10)")
+        assert time.monotonic() - t0 < 1.5
+        cur.execute("SELECT 7")
+        assert cur.fetchone() == (7,)
