@@ -480,6 +480,47 @@ class Connection:
     def select_db(self, db):
         self._conn.select_db(_text_bytes(db, "select_db() argument"))
 
+    def more_results(self):
+        """True when another result set follows the current one."""
+        return self._conn.more_results()
+
+    # -- need methods of the compiled core (see _native.pyi) --
+
+    def stat(self):
+        """Server status line (COM_STATISTICS), as mysql_stat()."""
+        return self._conn.stat()
+
+    def sqlstate(self):
+        """SQLSTATE of the last error ('00000' when none), as mysql_sqlstate()."""
+        return self._conn.sqlstate()
+
+    def errno(self):
+        """Number of the last error (0 when none), as mysql_errno()."""
+        return self._conn.errno()
+
+    def error(self):
+        """Message of the last error ('' when none), as mysql_error()."""
+        return self._conn.error()
+
+    def change_user(self, user, passwd, db=None):
+        """Re-authenticate as another user (COM_CHANGE_USER); the session state is
+        reset. A failure raises and leaves the connection closed, as with libmariadb."""
+        self._conn.change_user(
+            _text_bytes(user, "user") or b"",
+            _text_bytes(passwd, "passwd") or b"",
+            _text_bytes(db, "db") or None,
+        )
+
+    def reset_connection(self):
+        """COM_RESET_CONNECTION: drop temporary tables, user variables, prepared
+        statements and session settings, keeping the login (mysql_reset_connection)."""
+        self._conn.reset_connection()
+
+    @property
+    def server_capabilities(self):
+        """CLIENT_* flags the server offered in its handshake."""
+        return self._conn.server_capabilities()
+
     def kill(self, pid):
         self.query(b"KILL %d" % int(pid))
 
@@ -557,9 +598,21 @@ class Connection:
         if isinstance(o, (bytes, bytearray)):
             return self._bytes_literal(o)
         if isinstance(o, (tuple, list)):
-            return b"(" + b",".join(map(self.literal, o)) + b")"
+            return self._tuple_literal(o)
+        if type(o) in (set, frozenset):
+            return self._set_literal(o)
         s = self.escape(o, self.encoders)
         return s.encode(self.encoding) if isinstance(s, str) else s
+
+    def _tuple_literal(self, t):
+        return b"(" + b",".join(map(self.literal, t)) + b")"
+
+    def _set_literal(self, s):
+        """A SET column literal 'a,b' (mysqlclient: elements must be str)."""
+        for c in s:
+            if not isinstance(c, str):
+                raise TypeError("set elements must be strings")
+        return self.string_literal(",".join(s).encode(self.encoding))
 
     def _bytes_literal(self, bs):
         literal = self.string_literal(bytes(bs))
