@@ -203,15 +203,10 @@ def test_sscursor_memory_is_flat(server_kwargs):
 
 # -- connection methods that need the compiled core's support ---------------------------
 
-NEEDS = "needs a native method (requested from the core's owner)"
-
-
-@pytest.mark.xfail(strict=True, reason=f"{NEEDS}: Connection.stat()")
 def test_stat(pair):
     assert pair[1].stat().startswith("Uptime:")
 
 
-@pytest.mark.xfail(strict=True, reason=f"{NEEDS}: Connection.sqlstate()/errno()/error()")
 def test_sqlstate_errno_error(pair):
     for conn in pair:
         try:
@@ -223,7 +218,6 @@ def test_sqlstate_errno_error(pair):
     assert pair[1].error() == pair[0].error()
 
 
-@pytest.mark.xfail(strict=True, reason=f"{NEEDS}: Connection.change_user()")
 def test_change_user(pair, server_kwargs):
     conn = pair[1]
     cur = conn.cursor()
@@ -234,7 +228,29 @@ def test_change_user(pair, server_kwargs):
     assert cur.fetchall() == ((None,),)
 
 
-@pytest.mark.xfail(strict=True, reason=f"{NEEDS}: Connection.reset_connection()")
+@pytest.mark.unshaken_only
+def test_change_user_to_another_account_and_a_refusal(driver, conn, connect):
+    cur = conn.cursor()
+    name = f"cu_{os.getpid()}"
+    cur.execute(f"CREATE USER '{name}'@'%' IDENTIFIED BY 'pw1'")
+    try:
+        cur.execute(f"GRANT SELECT ON *.* TO '{name}'@'%'")
+        other = connect()
+        other.change_user(name, "pw1", None)
+        c2 = other.cursor()
+        c2.execute("SELECT CURRENT_USER()")
+        assert c2.fetchone()[0].startswith(name + "@")
+        # A wrong password is the server's 1045, and the session is then closed.
+        with pytest.raises(driver.OperationalError) as e:
+            other.change_user(name, "wrong", None)
+        assert e.value.args[0] == 1045
+        with pytest.raises(driver.OperationalError) as e:
+            other.cursor().execute("SELECT 1")
+        assert e.value.args[0] == 2006
+    finally:
+        cur.execute(f"DROP USER '{name}'@'%'")
+
+
 def test_reset_connection(pair):
     conn = pair[1]
     cur = conn.cursor()
@@ -244,7 +260,6 @@ def test_reset_connection(pair):
     assert cur.fetchall() == ((None,),)
 
 
-@pytest.mark.xfail(strict=True, reason=f"{NEEDS}: Connection.server_capabilities()")
 def test_server_capabilities(pair):
     assert pair[1].server_capabilities == pair[0].server_capabilities
 

@@ -7,7 +7,9 @@ use super::cancel;
 use super::options::{Options, SslMode};
 use super::wire::{Wire, WireError};
 use crate::consts::capability::CLIENT_DEPRECATE_EOF;
-use crate::consts::command::{COM_INIT_DB, COM_PING, COM_QUERY, COM_QUIT};
+use crate::consts::command::{
+    COM_INIT_DB, COM_PING, COM_QUERY, COM_QUIT, COM_RESET_CONNECTION, COM_STATISTICS,
+};
 use crate::consts::status::{SERVER_MORE_RESULTS_EXISTS, SERVER_STATUS_NO_BACKSLASH_ESCAPES};
 use crate::error::{cr, Error, Result};
 use std::os::unix::ffi::OsStrExt;
@@ -15,7 +17,8 @@ use std::os::unix::ffi::OsStrExt;
 use crate::io::file::LocalFile;
 use crate::io::{Deadline, Interrupt, IoError, IoStats, NoInterrupt, Socket};
 use crate::proto::packets::command::command;
-use crate::proto::packets::{ColumnDefinition, EofPacket, OkPacket};
+use crate::proto::packets::generic::ERR_HEADER;
+use crate::proto::packets::{ColumnDefinition, EofPacket, ErrPacket, Greeting, OkPacket};
 use crate::proto::session::handshake::{Handshake, HandshakeConfig, HandshakeStep};
 use crate::proto::session::query::{classify_head, classify_row, QueryHead, RowEnd};
 
@@ -83,6 +86,8 @@ pub struct Conn {
     infile_names: Vec<Vec<u8>>,
     /// An error to report once the server has answered (a refused file request).
     deferred: Option<Error>,
+    /// The server's greeting: its nonce and plugin start a COM_CHANGE_USER.
+    greeting: Greeting,
 }
 
 impl Conn {
@@ -99,20 +104,7 @@ impl Conn {
             WireError::Io(e) => Error::from_connect_io(e, &target, unix),
             WireError::Proto(e) => Error::from(e),
         };
-        let mut handshake = Handshake::new(HandshakeConfig {
-            user: options.user.clone(),
-            password: options.password.clone(),
-            database: options.database.clone(),
-            collation: u8::try_from(options.collation).unwrap_or(45),
-            client_flag: options.client_flag,
-            connect_attrs: options.connect_attrs.clone(),
-            max_packet_size: u32::try_from(options.max_packet).unwrap_or(u32::MAX),
-            tls: options.wants_tls(),
-            unix_socket: unix,
-            allow_cleartext: options.allow_cleartext_password,
-            server_public_key: options.server_public_key.clone(),
-            compress: options.compress,
-        });
+        let mut handshake = Handshake::new(handshake_config(options, unix));
         let greeting = wire.read_packet(deadline, hook).map_err(connect_err)?;
         let mut step = handshake.greeting(&greeting)?;
         if let HandshakeStep::Send(_) = step {
@@ -171,6 +163,7 @@ impl Conn {
             limit: Deadline::NEVER,
             infile_names: Vec::new(),
             deferred: None,
+            greeting,
         })
     }
 
@@ -188,6 +181,10 @@ impl Conn {
     }
     pub fn capabilities(&self) -> u32 {
         self.capabilities
+    }
+    /// What the server offered (before negotiation).
+    pub fn server_capabilities(&self) -> u32 {
+        self.greeting.capabilities
     }
     pub fn no_backslash_escapes(&self) -> bool {
         self.status & SERVER_STATUS_NO_BACKSLASH_ESCAPES != 0
@@ -326,6 +323,77 @@ impl Conn {
 
     pub fn init_db(&mut self, db: &[u8], hook: &mut dyn Interrupt) -> Result<()> {
         self.simple(COM_INIT_DB, db, hook)
+    }
+
+    /// COM_RESET_CONNECTION: session variables, temporary tables, prepared statements
+    /// and transactions are reset; the session and its authentication are kept.
+    pub fn reset_connection(&mut self, hook: &mut dyn Interrupt) -> Result<()> {
+        self.simple(COM_RESET_CONNECTION, &[], hook)
+    }
+
+    /// COM_STATISTICS: the server's one-line status text (mysql_stat()).
+    pub fn statistics(&mut self, hook: &mut dyn Interrupt) -> Result<String> {
+        self.start_command(COM_STATISTICS, &[], hook)?;
+        let packet = match self.wire.read_packet(self.limit, hook) {
+            Ok(p) => p,
+            Err(e) => return Err(self.fail(e, "reading statistics")),
+        };
+        if packet.first() == Some(&ERR_HEADER) {
+            return Err(Error::server(&ErrPacket::decode(&packet)?));
+        }
+        Ok(String::from_utf8_lossy(&packet).into_owned())
+    }
+
+    /// COM_CHANGE_USER: authenticate as another user (and database) on this session,
+    /// which the server resets. A refusal closes the session, as libmysqlclient's does.
+    pub fn change_user(
+        &mut self,
+        user: &[u8],
+        password: &[u8],
+        database: Option<&[u8]>,
+        hook: &mut dyn Interrupt,
+    ) -> Result<()> {
+        self.ensure_usable()?;
+        let mut options = self.options.clone();
+        options.user = user.to_vec();
+        options.password = password.to_vec();
+        options.database = database.map(<[u8]>::to_vec);
+        let unix = matches!(options.endpoint, crate::io::Endpoint::Unix(_));
+        let mut handshake = Handshake::new(handshake_config(&options, unix));
+        let payload = handshake.change_user(self.greeting.clone(), self.capabilities)?;
+        self.last = LastStatus::default();
+        self.wire.reset_sequence();
+        let mut send = Some(payload);
+        let outcome = loop {
+            if let Some(payload) = send.take() {
+                if let Err(e) = self.wire.write_packet(&payload, self.limit, hook) {
+                    return Err(self.fail(e, "changing user"));
+                }
+            }
+            let reply = match self.wire.read_packet(self.limit, hook) {
+                Ok(p) => p,
+                Err(e) => return Err(self.fail(e, "changing user")),
+            };
+            match handshake.packet(&reply) {
+                Ok(HandshakeStep::Send(p)) => send = Some(p),
+                Ok(HandshakeStep::Wait) => {}
+                Ok(HandshakeStep::Done(ok)) => break Ok(ok),
+                Ok(HandshakeStep::Failed(err)) => break Err(Error::server(&err)),
+                Err(e) => break Err(Error::from(e)),
+            }
+        };
+        match outcome {
+            Ok(ok) => {
+                self.status = ok.status;
+                // A cancel's side connection must log in as the new user too.
+                self.options = options;
+                Ok(())
+            }
+            Err(e) => {
+                self.break_with(&format!("change_user failed: {}", e.message()));
+                Err(e)
+            }
+        }
     }
 
     /// Say goodbye (COM_QUIT, best effort, short deadline) and close the socket.
@@ -652,6 +720,23 @@ impl Conn {
         log::debug!("session closed: {reason}");
         self.wire.stream.shutdown();
         self.phase = Phase::Broken(reason.to_string());
+    }
+}
+
+fn handshake_config(options: &Options, unix: bool) -> HandshakeConfig {
+    HandshakeConfig {
+        user: options.user.clone(),
+        password: options.password.clone(),
+        database: options.database.clone(),
+        collation: u8::try_from(options.collation).unwrap_or(45),
+        client_flag: options.client_flag,
+        connect_attrs: options.connect_attrs.clone(),
+        max_packet_size: u32::try_from(options.max_packet).unwrap_or(u32::MAX),
+        tls: options.wants_tls(),
+        unix_socket: unix,
+        allow_cleartext: options.allow_cleartext_password,
+        server_public_key: options.server_public_key.clone(),
+        compress: options.compress,
     }
 }
 

@@ -36,6 +36,8 @@ struct Slot {
     /// The connection character set (MySQL name) and its Python codec.
     charset: String,
     encoding_name: &'static str,
+    /// The last command's error (errno, message, SQLSTATE), for errno()/error()/sqlstate().
+    last_error: Option<(u16, String, String)>,
 }
 
 #[pyclass(module = "unshaken._native", name = "Connection", frozen)]
@@ -106,6 +108,25 @@ impl Connection {
         py: Python<'_>,
         f: impl FnOnce(&mut Conn, &mut Slot, &mut PyHook) -> Result<T, Error> + Send,
     ) -> PyResult<T> {
+        self.run_with(py, false, f)
+    }
+
+    /// `run` for a command that talks to the server: its outcome becomes the
+    /// connection's last error (or clears it), as mysql_errno() reports.
+    fn command<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut Conn, &mut Slot, &mut PyHook) -> Result<T, Error> + Send,
+    ) -> PyResult<T> {
+        self.run_with(py, true, f)
+    }
+
+    fn run_with<T: Send>(
+        &self,
+        py: Python<'_>,
+        track: bool,
+        f: impl FnOnce(&mut Conn, &mut Slot, &mut PyHook) -> Result<T, Error> + Send,
+    ) -> PyResult<T> {
         let mut guard = self.lock(py)?;
         let slot = &mut *guard;
         let Some(mut conn) = slot.conn.take() else {
@@ -115,6 +136,16 @@ impl Connection {
         let mut hook = PyHook::default();
         let result = py.detach(|| f(&mut conn, slot, &mut hook));
         slot.conn = Some(conn);
+        if track {
+            slot.last_error = match &result {
+                Err(e) if !e.is_interrupted() => Some((
+                    e.code(),
+                    e.message().to_string(),
+                    e.sqlstate().unwrap_or("HY000").to_string(),
+                )),
+                _ => None,
+            };
+        }
         if result.is_err() && self.closed_while_busy.load(Ordering::Acquire) {
             return Err(raise(
                 py,
@@ -330,6 +361,7 @@ impl Connection {
                 closed_queries: 0,
                 charset,
                 encoding_name,
+                last_error: None,
             }),
             pid: std::process::id(),
             conv: conv.map(Bound::unbind),
@@ -347,7 +379,7 @@ impl Connection {
         // `sql` borrows the immutable bytes object the caller holds: no copy of a
         // large statement is made to release the GIL.
         let deadline = Deadline::after(seconds(timeout)?);
-        let pending = self.run(py, move |conn, slot, hook| {
+        let pending = self.command(py, move |conn, slot, hook| {
             // A result still being read (use_result) or results not yet visited give
             // "commands out of sync" (2014), as in mysqlclient: never silently dropped.
             let reply = conn.query_within(sql, deadline, hook)?;
@@ -365,7 +397,7 @@ impl Connection {
         let Some(columns) = self.lock(py)?.pending.take() else {
             return Ok(None);
         };
-        let rows = self.run(py, |conn, _, hook| {
+        let rows = self.command(py, |conn, _, hook| {
             let mut rows = Vec::new();
             conn.read_rows(0, &mut rows, hook)?;
             Ok(rows)
@@ -384,7 +416,7 @@ impl Connection {
     }
 
     fn next_result(&self, py: Python<'_>) -> PyResult<i32> {
-        let next = self.run(py, |conn, slot, hook| {
+        let next = self.command(py, |conn, slot, hook| {
             slot.pending = None;
             conn.next_result(hook)
         })?;
@@ -403,12 +435,12 @@ impl Connection {
     }
 
     fn ping(&self, py: Python<'_>) -> PyResult<()> {
-        self.run(py, |conn, _, hook| conn.ping(hook))
+        self.command(py, |conn, _, hook| conn.ping(hook))
     }
 
     fn select_db(&self, py: Python<'_>, db: &[u8]) -> PyResult<()> {
         let db = db.to_vec();
-        self.run(py, move |conn, _, hook| conn.init_db(&db, hook))
+        self.command(py, move |conn, _, hook| conn.init_db(&db, hook))
     }
 
     fn autocommit(&self, py: Python<'_>, on: bool) -> PyResult<()> {
@@ -417,7 +449,7 @@ impl Connection {
         } else {
             b"SET autocommit=0"
         };
-        self.run(py, move |conn, _, hook| conn.query(sql, hook).map(|_| ()))
+        self.command(py, move |conn, _, hook| conn.query(sql, hook).map(|_| ()))
     }
 
     fn get_autocommit(&self, py: Python<'_>) -> PyResult<bool> {
@@ -540,7 +572,7 @@ impl Connection {
             }
             None => format!("SET NAMES {charset}"),
         };
-        self.run(py, move |conn, slot, hook| {
+        self.command(py, move |conn, slot, hook| {
             slot.pending = None;
             conn.drain(hook)?;
             conn.query(sql.as_bytes(), hook)?;
@@ -550,9 +582,69 @@ impl Connection {
         })
     }
 
+    /// COM_STATISTICS: the server's status line (mysql_stat()).
+    fn stat(&self, py: Python<'_>) -> PyResult<String> {
+        self.command(py, |conn, _, hook| conn.statistics(hook))
+    }
+
+    /// COM_RESET_CONNECTION: reset the session's state, keep the session.
+    fn reset_connection(&self, py: Python<'_>) -> PyResult<()> {
+        self.command(py, |conn, slot, hook| {
+            slot.pending = None;
+            conn.reset_connection(hook)
+        })
+    }
+
+    /// COM_CHANGE_USER. A refusal raises and closes the session (as libmysqlclient).
+    #[pyo3(signature = (user, password, database=None))]
+    fn change_user(
+        &self,
+        py: Python<'_>,
+        user: &[u8],
+        password: &[u8],
+        database: Option<&[u8]>,
+    ) -> PyResult<()> {
+        self.command(py, |conn, slot, hook| {
+            slot.pending = None;
+            conn.change_user(user, password, database, hook)
+        })
+    }
+
+    /// The last command's error number (0 when it succeeded), as mysql_errno().
+    fn errno(&self, py: Python<'_>) -> PyResult<u16> {
+        self.run(py, |_, slot, _| {
+            Ok(slot.last_error.as_ref().map_or(0, |e| e.0))
+        })
+    }
+
+    /// The last command's error message ("" when it succeeded), as mysql_error().
+    fn error(&self, py: Python<'_>) -> PyResult<String> {
+        self.run(py, |_, slot, _| {
+            Ok(slot
+                .last_error
+                .as_ref()
+                .map_or_else(String::new, |e| e.1.clone()))
+        })
+    }
+
+    /// The last command's SQLSTATE ("00000" when it succeeded), as mysql_sqlstate().
+    fn sqlstate(&self, py: Python<'_>) -> PyResult<String> {
+        self.run(py, |_, slot, _| {
+            Ok(slot
+                .last_error
+                .as_ref()
+                .map_or_else(|| "00000".to_string(), |e| e.2.clone()))
+        })
+    }
+
+    /// The CLIENT_* capabilities the server offered in its greeting.
+    fn server_capabilities(&self, py: Python<'_>) -> PyResult<u32> {
+        self.run(py, |conn, _, _| Ok(conn.server_capabilities()))
+    }
+
     /// Drop the current result set without building its rows.
     fn discard_result(&self, py: Python<'_>) -> PyResult<()> {
-        self.run(py, |conn, slot, hook| {
+        self.command(py, |conn, slot, hook| {
             slot.pending = None;
             conn.discard_rows(hook)
         })

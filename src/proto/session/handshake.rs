@@ -7,7 +7,7 @@ use super::super::compress::Algorithm;
 use super::super::packets::generic::{EOF_HEADER, ERR_HEADER, OK_HEADER};
 use super::super::packets::{ErrPacket, Greeting, HandshakeResponse, OkPacket};
 use super::super::reader::Reader;
-use super::super::writer::put_u32;
+use super::super::writer::{put_lenenc_bytes, put_u32};
 use super::super::{ProtoError, Result};
 use crate::consts::capability::*;
 
@@ -177,6 +177,54 @@ impl Handshake {
         self.auth = Some(plugin);
         self.greeting = Some(g);
         Ok(HandshakeStep::Send(response.encode()))
+    }
+    /// COM_CHANGE_USER on an authenticated session: the same authentication exchange,
+    /// begun from the session's original greeting (its nonce and plugin) with the
+    /// capabilities agreed then. Returns the command's payload; feed the replies to
+    /// [`Handshake::packet`].
+    pub fn change_user(&mut self, greeting: Greeting, capabilities: u32) -> Result<Vec<u8>> {
+        self.capabilities = capabilities;
+        let plugin_name = if capabilities & CLIENT_PLUGIN_AUTH != 0
+            && Plugin::supported(&greeting.auth_plugin_name)
+        {
+            greeting.auth_plugin_name.clone()
+        } else {
+            MYSQL_NATIVE_PASSWORD.to_owned()
+        };
+        let (plugin, auth) = Plugin::start(
+            &plugin_name,
+            &mut self.context(),
+            &greeting.auth_plugin_data,
+        )?;
+        let mut out = vec![crate::consts::command::COM_CHANGE_USER];
+        out.extend_from_slice(&self.config.user);
+        out.push(0);
+        if capabilities & CLIENT_SECURE_CONNECTION != 0 {
+            let n = auth.len().min(255);
+            out.push(n as u8);
+            out.extend_from_slice(&auth[..n]);
+        } else {
+            out.extend_from_slice(&auth);
+            out.push(0);
+        }
+        out.extend_from_slice(self.config.database.as_deref().unwrap_or_default());
+        out.push(0);
+        out.extend_from_slice(&u16::from(self.config.collation).to_le_bytes());
+        if capabilities & CLIENT_PLUGIN_AUTH != 0 {
+            out.extend_from_slice(plugin.name().as_bytes());
+            out.push(0);
+        }
+        if capabilities & CLIENT_CONNECT_ATTRS != 0 {
+            let mut block = Vec::new();
+            for (k, v) in &self.config.connect_attrs {
+                put_lenenc_bytes(&mut block, k.as_bytes());
+                put_lenenc_bytes(&mut block, v.as_bytes());
+            }
+            put_lenenc_bytes(&mut out, &block);
+        }
+        self.auth = Some(plugin);
+        self.greeting = Some(greeting);
+        Ok(out)
     }
     /// Feed every later server packet until Done or Failed.
     pub fn packet(&mut self, payload: &[u8]) -> Result<HandshakeStep> {
