@@ -105,6 +105,24 @@ def write_settings(directory: Path, driver: str, server: dict, options: dict | N
     return name
 
 
+def load_time_zones(server: dict) -> bool:
+    """Fill the server's time zone tables (Django's tests of time zone functions need
+    them) with ``mariadb-tzinfo-to-sql`` piped into the ``mariadb`` client; only for the
+    throwaway server. False when the tools or /usr/share/zoneinfo are missing."""
+    import shutil
+
+    tz = shutil.which("mariadb-tzinfo-to-sql") or shutil.which("mysql_tzinfo_to_sql")
+    client = shutil.which("mariadb") or shutil.which("mysql")
+    if not (tz and client and os.path.isdir("/usr/share/zoneinfo")):
+        return False
+    sql = subprocess.run([tz, "/usr/share/zoneinfo"], capture_output=True, check=True).stdout
+    where = ([f"--socket={server['unix_socket']}"] if server.get("unix_socket") else
+             [f"--host={server['host']}", f"--port={server['port']}"])
+    subprocess.run([client, *where, "--user=root", "mysql"], input=sql, check=True,
+                   stdout=subprocess.DEVNULL)
+    return True
+
+
 _SUMMARY_RE = re.compile(r"^(OK|FAILED)(?: \((.*)\))?\s*$", re.MULTILINE)
 _RAN_RE = re.compile(r"^Ran (\d+) tests? in ", re.MULTILINE)
 _PROBLEM_RE = re.compile(r"^(FAIL|ERROR|UNEXPECTED SUCCESS): (\S+) \(([^)]*)\)", re.MULTILINE)
@@ -227,6 +245,7 @@ def main(argv=None) -> int:
 
         with TemporaryServer(["--max-connections=500"]) as srv:
             server = dict(srv.connect_kwargs(), unix_socket=srv.socket)
+            load_time_zones(server)
             results = run_all(server)
     print_report(results, args.modules)
     if args.json:
