@@ -496,18 +496,13 @@ impl Conn {
             // The statement is over: its deadline no longer applies.
             self.limit = Deadline::NEVER;
         }
-        match step {
-            Ok(step) => Ok(step),
-            Err(e) if e.is_server() && server_hangs_up_after(e.code()) => {
+        step.inspect_err(|e| {
+            // A server error ends the statement, not the session, unless the server
+            // hangs up after it; anything else (malformed data) ends the session.
+            if !e.is_server() || server_hangs_up_after(e.code()) {
                 self.break_with(e.message());
-                Err(e)
             }
-            Err(e) if e.is_server() => Err(e),
-            Err(e) => {
-                self.break_with(e.message());
-                Err(e)
-            }
-        }
+        })
     }
 
     fn advance(&mut self, packet: &Bytes) -> Result<Step> {

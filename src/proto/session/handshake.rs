@@ -346,6 +346,40 @@ mod tests {
     }
 
     #[test]
+    fn change_user_payload() {
+        let greeting = Greeting::decode(&captured("a", "greeting")).unwrap();
+        let config = HandshakeConfig {
+            user: b"bob".to_vec(),
+            password: b"secret".to_vec(),
+            database: None,
+            ..capture_config()
+        };
+        let caps = BASE_CAPABILITIES & greeting.capabilities;
+        let mut hs = Handshake::new(config);
+        let p = hs.change_user(greeting.clone(), caps).unwrap();
+        let scramble = crate::proto::auth::native::scramble(b"secret", &greeting.auth_plugin_data);
+        let mut want = vec![0x11];
+        want.extend_from_slice(b"bob\0");
+        want.push(20);
+        want.extend_from_slice(&scramble);
+        want.extend_from_slice(b"\0"); // no database
+        want.extend_from_slice(&45u16.to_le_bytes());
+        want.extend_from_slice(b"mysql_native_password\0");
+        assert_eq!(&p[..want.len()], &want[..]);
+        // Connect attributes close it, as in the handshake response.
+        let attrs = Reader::new(&p[want.len()..])
+            .lenenc_bytes_not_null()
+            .unwrap()
+            .len();
+        assert!(attrs > 0);
+        // The server's OK (or its auth switch) continues through packet().
+        assert!(matches!(
+            hs.packet(&[0, 0, 0, 2, 0, 0, 0]).unwrap(),
+            HandshakeStep::Done(_)
+        ));
+    }
+
+    #[test]
     fn compression_negotiation() {
         let plain = captured("a", "greeting");
         let offer = |caps: u32| {
