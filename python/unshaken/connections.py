@@ -62,6 +62,10 @@ _TEXT_TYPES = (
     FIELD_TYPE.TINY_BLOB, FIELD_TYPE.MEDIUM_BLOB, FIELD_TYPE.LONG_BLOB, FIELD_TYPE.BLOB,
 )
 
+# The default encoders the core's fast literal path reproduces (see literals()).
+_INT_ENCODER = conversions[int]
+_NONE_ENCODER = conversions[type(None)]
+
 re_numeric_part = re.compile(r"^(\d+)")
 
 
@@ -603,6 +607,15 @@ class Connection:
             return self._set_literal(o)
         s = self.escape(o, self.encoders)
         return s.encode(self.encoding) if isinstance(s, str) else s
+
+    def literals(self, args):
+        """``tuple(map(self.literal, args))``, with str, bytes, int and None made in
+        the core (the per-value work of execute and executemany). Used only while the
+        encoders for int and None are the defaults, so an override is always honoured."""
+        enc = self.encoders
+        if enc.get(int) is not _INT_ENCODER or enc.get(type(None)) is not _NONE_ENCODER:
+            return tuple(map(self.literal, args))
+        return self._conn.literals(args, self.literal, self._binary_prefix)
 
     def _tuple_literal(self, t):
         return b"(" + b",".join(map(self.literal, t)) + b")"

@@ -157,7 +157,7 @@ class BaseCursor:
         if isinstance(args, dict):
             args = {_key_bytes(k, db.encoding): db.literal(v) for k, v in args.items()}
         else:
-            args = tuple(map(db.literal, args))
+            args = db.literals(args)
         try:
             return query % args
         except TypeError as exc:

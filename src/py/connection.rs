@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::{PyBytes, PyDict, PyTuple};
 
 use super::convert::{self, Encoding};
 use super::errors::{named, raise, settle};
 use super::hook::PyHook;
+use super::literal;
 use super::result::{Result as PyResultSet, Rows};
 use crate::client::{Conn, Options, Reply, SslMode};
 use crate::consts::capability::CLIENT_LOCAL_FILES;
@@ -490,8 +491,32 @@ impl Connection {
     }
 
     fn escape_string<'py>(&self, py: Python<'py>, s: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-        let nbe = self.run(py, |conn, _, _| Ok(conn.no_backslash_escapes()))?;
-        Ok(escape_bytes(py, s, nbe))
+        // No wait involved: read the flag without releasing the GIL.
+        let nbe = self.lock(py)?.conn.as_ref().map(Conn::no_backslash_escapes);
+        match nbe {
+            Some(nbe) => Ok(escape_bytes(py, s, nbe)),
+            None => Err(raise(py, cr::CR_SERVER_GONE_ERROR, "")),
+        }
+    }
+
+    /// SQL literals (bytes) for a sequence of query arguments; see py/literal.rs.
+    #[pyo3(signature = (args, fallback, binary_prefix=false))]
+    fn literals<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyAny>,
+        fallback: &Bound<'py, PyAny>,
+        binary_prefix: bool,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let quoting = {
+            let slot = self.lock(py)?;
+            literal::Quoting {
+                no_backslash_escapes: slot.conn.as_ref().is_some_and(Conn::no_backslash_escapes),
+                utf8: slot.encoding_name == "utf-8",
+                binary_prefix,
+            }
+        };
+        literal::literals(args, fallback, &quoting)
     }
 
     /// -1 while an unbuffered result set is still being read, as libmysqlclient.

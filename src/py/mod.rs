@@ -4,6 +4,7 @@ mod connection;
 mod convert;
 mod errors;
 mod hook;
+mod literal;
 mod result;
 
 use pyo3::prelude::*;
