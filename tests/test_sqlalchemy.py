@@ -68,6 +68,8 @@ def _table(metadata):
         sa.Column("tags", sa.dialects.mysql.SET("x", "y", "z")),
         sa.Column("yr", sa.dialects.mysql.YEAR),
         sa.Column("bits", sa.dialects.mysql.BIT(8)),
+        # A fresh server's default charset is latin1: the emoji in ROW needs utf8mb4.
+        mysql_charset="utf8mb4",
     )
 
 
