@@ -22,7 +22,6 @@ class Connection:
         password: bytes | None = None,
         database: bytes | None = None,
         charset: str = "utf8mb4",  # MySQL charset name; sets the handshake collation
-        collation: str | None = None,
         connect_timeout: float | None = None,  # seconds; None/0 = no limit
         read_timeout: float | None = None,
         write_timeout: float | None = None,

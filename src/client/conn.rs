@@ -88,6 +88,8 @@ pub struct Conn {
     deferred: Option<Error>,
     /// The server's greeting: its nonce and plugin start a COM_CHANGE_USER.
     greeting: Greeting,
+    /// Result sets started so far: names the one whose rows are being read.
+    result_seq: u64,
 }
 
 impl Conn {
@@ -164,6 +166,7 @@ impl Conn {
             infile_names: Vec::new(),
             deferred: None,
             greeting,
+            result_seq: 0,
         })
     }
 
@@ -291,7 +294,11 @@ impl Conn {
         match self.phase {
             Phase::MoreResults => {
                 self.phase = Phase::Head;
-                self.read_reply(hook).map(Some)
+                let reply = self.read_reply(hook);
+                match self.deferred.take() {
+                    Some(refusal) if reply.is_ok() => Err(refusal),
+                    _ => reply.map(Some),
+                }
             }
             _ => Ok(None),
         }
@@ -450,6 +457,7 @@ impl Conn {
             ));
         }
         self.last = LastStatus::default();
+        self.deferred = None;
         self.wire.reset_sequence();
         let payload = command(cmd, arg);
         match self.wire.write_packet(&payload, self.limit, hook) {
@@ -542,7 +550,7 @@ impl Conn {
                 let eof = EofPacket::decode(packet)?;
                 self.status = eof.status;
                 self.phase = Phase::Rows;
-                Ok(Step::Reply(Reply::ResultSet(columns)))
+                Ok(self.result_set(columns))
             }
             Phase::Rows => match classify_row(packet, caps)? {
                 RowEnd::Row => {
@@ -629,13 +637,39 @@ impl Conn {
         LocalFile::open(path, self.options.local_infile_dir.as_deref())
     }
 
+    /// A result set's columns are complete: its rows come next.
+    fn result_set(&mut self, columns: Vec<ColumnDefinition>) -> Step {
+        self.result_seq += 1;
+        Step::Reply(Reply::ResultSet(columns))
+    }
+
+    /// Which result set is current (see `read_rows_of`).
+    pub fn result_seq(&self) -> u64 {
+        self.result_seq
+    }
+
+    /// `read_rows` for result set number `seq`: an error (2014) once the session has
+    /// moved on to another, never the rows of the wrong one.
+    pub fn read_rows_of(
+        &mut self,
+        seq: u64,
+        max: usize,
+        out: &mut Vec<Bytes>,
+        hook: &mut dyn Interrupt,
+    ) -> Result<bool> {
+        if seq != self.result_seq {
+            return unreachable_phase();
+        }
+        self.read_rows(max, out, hook)
+    }
+
     /// Columns are complete when none are left and (with DEPRECATE_EOF) no EOF follows.
     fn continue_columns(&mut self) -> Result<Step> {
         if let Phase::Columns { left: 0, columns } = &mut self.phase {
             if self.capabilities & CLIENT_DEPRECATE_EOF != 0 {
                 let columns = std::mem::take(columns);
                 self.phase = Phase::Rows;
-                return Ok(Step::Reply(Reply::ResultSet(columns)));
+                return Ok(self.result_set(columns));
             }
         }
         Ok(Step::Continue)

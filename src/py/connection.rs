@@ -50,7 +50,8 @@ pub struct Connection {
     use_unicode: bool,
     host_info: String,
     /// Lets close() in one thread abort a wait in another (see `close`).
-    waker: Option<ShutdownHandle>,
+    /// Dropped by close(), so the closed socket is really closed (no second fd).
+    waker: Mutex<Option<ShutdownHandle>>,
     /// Set by a close() that had to abort another thread's statement.
     closed_while_busy: AtomicBool,
 }
@@ -103,29 +104,21 @@ impl Connection {
         }
     }
 
-    /// Run `f` on the open session with the GIL released.
-    fn run<T: Send>(
-        &self,
-        py: Python<'_>,
-        f: impl FnOnce(&mut Conn, &mut Slot, &mut PyHook) -> Result<T, Error> + Send,
-    ) -> PyResult<T> {
-        self.run_with(py, false, f)
+    /// Read something off the open session without releasing the GIL (no IO).
+    fn peek<T>(&self, py: Python<'_>, f: impl FnOnce(&Conn, &Slot) -> T) -> PyResult<T> {
+        let slot = self.lock(py)?;
+        match &slot.conn {
+            Some(conn) => Ok(f(conn, &slot)),
+            None => Err(raise(py, cr::CR_SERVER_GONE_ERROR, "")),
+        }
     }
 
-    /// `run` for a command that talks to the server: its outcome becomes the
-    /// connection's last error (or clears it), as mysql_errno() reports.
+    /// Run `f`, a command that talks to the server, on the open session with the GIL
+    /// released. Its outcome becomes the connection's last error (or clears it), as
+    /// mysql_errno() reports.
     fn command<T: Send>(
         &self,
         py: Python<'_>,
-        f: impl FnOnce(&mut Conn, &mut Slot, &mut PyHook) -> Result<T, Error> + Send,
-    ) -> PyResult<T> {
-        self.run_with(py, true, f)
-    }
-
-    fn run_with<T: Send>(
-        &self,
-        py: Python<'_>,
-        track: bool,
         f: impl FnOnce(&mut Conn, &mut Slot, &mut PyHook) -> Result<T, Error> + Send,
     ) -> PyResult<T> {
         let mut guard = self.lock(py)?;
@@ -137,16 +130,14 @@ impl Connection {
         let mut hook = PyHook::default();
         let result = py.detach(|| f(&mut conn, slot, &mut hook));
         slot.conn = Some(conn);
-        if track {
-            slot.last_error = match &result {
-                Err(e) if !e.is_interrupted() => Some((
-                    e.code(),
-                    e.message().to_string(),
-                    e.sqlstate().unwrap_or("HY000").to_string(),
-                )),
-                _ => None,
-            };
-        }
+        slot.last_error = match &result {
+            Err(e) if !e.is_interrupted() => Some((
+                e.code(),
+                e.message().to_string(),
+                e.sqlstate().unwrap_or("HY000").to_string(),
+            )),
+            _ => None,
+        };
         if result.is_err() && self.closed_while_busy.load(Ordering::Acquire) {
             return Err(raise(
                 py,
@@ -185,8 +176,17 @@ impl Connection {
     }
 
     /// Read and drop the rest of the current result set (use_result path).
-    pub(super) fn discard_rows(&self, py: Python<'_>) -> PyResult<()> {
-        self.run(py, |conn, _, hook| conn.discard_rows(hook))
+    pub(super) fn discard_rows(&self, py: Python<'_>, seq: u64) -> PyResult<()> {
+        self.command(py, |conn, _, hook| {
+            if conn.result_seq() != seq {
+                return Ok(()); // already gone with a later statement
+            }
+            let mut sink = Vec::new();
+            while !conn.read_rows_of(seq, 1024, &mut sink, hook)? {
+                sink.clear();
+            }
+            Ok(())
+        })
     }
 
     /// Read up to `max` rows (0 = all) of the current result set (use_result path).
@@ -194,10 +194,11 @@ impl Connection {
         &self,
         py: Python<'_>,
         max: usize,
+        seq: u64,
     ) -> PyResult<(Vec<bytes::Bytes>, bool)> {
-        self.run(py, |conn, _, hook| {
+        self.command(py, |conn, _, hook| {
             let mut rows = Vec::new();
-            let done = conn.read_rows(max, &mut rows, hook)?;
+            let done = conn.read_rows_of(seq, max, &mut rows, hook)?;
             Ok((rows, done))
         })
     }
@@ -207,7 +208,7 @@ impl Connection {
 impl Connection {
     #[new]
     #[pyo3(signature = (*, host=None, port=3306, unix_socket=None, user=None, password=None, database=None,
-        charset="utf8mb4".to_string(), collation=None, connect_timeout=None, read_timeout=None,
+        charset="utf8mb4".to_string(), connect_timeout=None, read_timeout=None,
         write_timeout=None, client_flag=0, conv=None, use_unicode=true, program_name=None,
         cancel_on_interrupt=true, ssl_mode=None, ssl_ca=None, ssl_capath=None, ssl_cert=None,
         ssl_key=None, server_public_key=None, server_public_key_path=None,
@@ -223,7 +224,6 @@ impl Connection {
         password: Option<Vec<u8>>,
         database: Option<Vec<u8>>,
         charset: String,
-        collation: Option<String>,
         connect_timeout: Option<f64>,
         read_timeout: Option<f64>,
         write_timeout: Option<f64>,
@@ -286,7 +286,6 @@ impl Connection {
             Some(name) => SslMode::parse(name)
                 .ok_or_else(|| PyValueError::new_err(format!("unknown ssl_mode {name:?}")))?,
         };
-        let _ = collation; // set by the Python layer with SET NAMES after connecting
         let collation_id = charset::default_collation(&charset).ok_or_else(|| {
             raise(
                 py,
@@ -368,7 +367,7 @@ impl Connection {
             conv: conv.map(Bound::unbind),
             use_unicode,
             host_info,
-            waker,
+            waker: Mutex::new(waker),
             closed_while_busy: AtomicBool::new(false),
         })
     }
@@ -380,59 +379,66 @@ impl Connection {
         // `sql` borrows the immutable bytes object the caller holds: no copy of a
         // large statement is made to release the GIL.
         let deadline = Deadline::after(seconds(timeout)?);
-        let pending = self.command(py, move |conn, slot, hook| {
+        // The reply's columns are kept under the same lock that ran the statement, so
+        // no other thread can slip in between and strand them.
+        self.command(py, move |conn, slot, hook| {
             // A result still being read (use_result) or results not yet visited give
             // "commands out of sync" (2014), as in mysqlclient: never silently dropped.
             let reply = conn.query_within(sql, deadline, hook)?;
-            slot.pending = None;
-            match reply {
-                Reply::ResultSet(cols) => Ok(Some(cols)),
-                Reply::Done => Ok(None),
-            }
-        })?;
-        self.lock(py)?.pending = pending;
-        Ok(())
+            slot.pending = match reply {
+                Reply::ResultSet(cols) => Some(cols),
+                Reply::Done => None,
+            };
+            Ok(())
+        })
     }
 
     fn store_result(&self, py: Python<'_>) -> PyResult<Option<PyResultSet>> {
-        let Some(columns) = self.lock(py)?.pending.take() else {
-            return Ok(None);
-        };
-        let rows = self.command(py, |conn, _, hook| {
+        let stored = self.command(py, |conn, slot, hook| {
+            let Some(columns) = slot.pending.take() else {
+                return Ok(None);
+            };
             let mut rows = Vec::new();
             conn.read_rows(0, &mut rows, hook)?;
-            Ok(rows)
+            Ok(Some((columns, rows)))
         })?;
-        self.make_result(py, columns, Rows::Stored(rows)).map(Some)
+        match stored {
+            Some((columns, rows)) => self.make_result(py, columns, Rows::Stored(rows)).map(Some),
+            None => Ok(None),
+        }
     }
 
     fn use_result(slf: Bound<'_, Self>) -> PyResult<Option<PyResultSet>> {
         let py = slf.py();
         let this = slf.get();
-        let Some(columns) = this.lock(py)?.pending.take() else {
-            return Ok(None);
+        let (columns, seq) = {
+            let mut slot = this.lock(py)?;
+            let seq = slot.conn.as_ref().map_or(0, Conn::result_seq);
+            match slot.pending.take() {
+                Some(columns) => (columns, seq),
+                None => return Ok(None),
+            }
         };
-        this.make_result(py, columns, Rows::Streaming(slf.clone().unbind()))
+        this.make_result(py, columns, Rows::Streaming(slf.clone().unbind(), seq))
             .map(Some)
     }
 
     fn next_result(&self, py: Python<'_>) -> PyResult<i32> {
-        let next = self.command(py, |conn, slot, hook| {
+        self.command(py, |conn, slot, hook| {
             slot.pending = None;
-            conn.next_result(hook)
-        })?;
-        match next {
-            None => Ok(-1),
-            Some(Reply::Done) => Ok(0),
-            Some(Reply::ResultSet(cols)) => {
-                self.lock(py)?.pending = Some(cols);
-                Ok(0)
-            }
-        }
+            Ok(match conn.next_result(hook)? {
+                None => -1,
+                Some(Reply::Done) => 0,
+                Some(Reply::ResultSet(cols)) => {
+                    slot.pending = Some(cols);
+                    0
+                }
+            })
+        })
     }
 
     fn more_results(&self, py: Python<'_>) -> PyResult<bool> {
-        self.run(py, |conn, _, _| Ok(conn.has_more_results()))
+        self.peek(py, |conn, _| conn.has_more_results())
     }
 
     fn ping(&self, py: Python<'_>) -> PyResult<()> {
@@ -455,9 +461,7 @@ impl Connection {
 
     fn get_autocommit(&self, py: Python<'_>) -> PyResult<bool> {
         use crate::consts::status::SERVER_STATUS_AUTOCOMMIT;
-        self.run(py, |conn, _, _| {
-            Ok(conn.status() & SERVER_STATUS_AUTOCOMMIT != 0)
-        })
+        self.peek(py, |conn, _| conn.status() & SERVER_STATUS_AUTOCOMMIT != 0)
     }
 
     /// Idempotent. In a forked child only the file descriptor is closed: the
@@ -467,20 +471,25 @@ impl Connection {
     /// socket is shut down under it (its call fails promptly with 2013) and the
     /// session is closed without a goodbye.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let ours = std::process::id() == self.pid;
         let taken = match self.slot.try_lock() {
             Ok(mut slot) => take_session(&mut slot),
             Err(TryLockError::Poisoned(p)) => take_session(&mut p.into_inner()),
+            // In a forked child the lock may be held by a thread that does not exist
+            // here, and shutting the shared socket would end the parent's session:
+            // leave everything as it is.
+            Err(TryLockError::WouldBlock) if !ours => None,
             Err(TryLockError::WouldBlock) => {
                 self.closed_while_busy.store(true, Ordering::Release);
-                if let Some(waker) = &self.waker {
+                if let Some(waker) = &*self.waker.lock().unwrap_or_else(|p| p.into_inner()) {
                     waker.shutdown();
                 }
                 // The busy thread needs the GIL to finish: wait for it without.
                 py.detach(|| take_session(&mut self.slot.lock().unwrap_or_else(|p| p.into_inner())))
             }
         };
+        *self.waker.lock().unwrap_or_else(|p| p.into_inner()) = None;
         if let Some(conn) = taken {
-            let ours = std::process::id() == self.pid;
             if ours && !self.closed_while_busy.load(Ordering::Acquire) {
                 py.detach(|| conn.quit());
             } else {
@@ -521,46 +530,41 @@ impl Connection {
 
     /// -1 while an unbuffered result set is still being read, as libmysqlclient.
     fn affected_rows(&self, py: Python<'_>) -> PyResult<i64> {
-        self.run(py, |conn, _, _| {
-            let n = conn.last().affected_rows;
-            Ok(if conn.in_rows() {
-                -1
-            } else {
-                i64::try_from(n).unwrap_or(-1)
-            })
+        self.peek(py, |conn, _| match conn.in_rows() {
+            true => -1,
+            false => i64::try_from(conn.last().affected_rows).unwrap_or(-1),
         })
     }
     fn insert_id(&self, py: Python<'_>) -> PyResult<u64> {
-        self.run(py, |conn, _, _| Ok(conn.last().insert_id))
+        self.peek(py, |conn, _| conn.last().insert_id)
     }
     fn warning_count(&self, py: Python<'_>) -> PyResult<u16> {
-        self.run(py, |conn, _, _| Ok(conn.last().warnings))
+        self.peek(py, |conn, _| conn.last().warnings)
     }
     fn info(&self, py: Python<'_>) -> PyResult<Option<String>> {
-        let info = self.run(py, |conn, _, _| Ok(conn.last().info.clone()))?;
+        let info = self.peek(py, |conn, _| conn.last().info.clone())?;
         Ok((!info.is_empty()).then(|| String::from_utf8_lossy(&info).into_owned()))
     }
     fn field_count(&self, py: Python<'_>) -> PyResult<usize> {
-        self.run(py, |conn, _, _| Ok(conn.last().field_count))
+        self.peek(py, |conn, _| conn.last().field_count)
     }
     fn server_status(&self, py: Python<'_>) -> PyResult<u16> {
-        self.run(py, |conn, _, _| Ok(conn.status()))
+        self.peek(py, |conn, _| conn.status())
     }
     fn thread_id(&self, py: Python<'_>) -> PyResult<u32> {
-        self.run(py, |conn, _, _| Ok(conn.server().connection_id))
+        self.peek(py, |conn, _| conn.server().connection_id)
     }
     fn get_server_info(&self, py: Python<'_>) -> PyResult<String> {
-        self.run(py, |conn, _, _| Ok(conn.server().version.clone()))
+        self.peek(py, |conn, _| conn.server().version.clone())
     }
     fn get_host_info(&self, py: Python<'_>) -> PyResult<String> {
-        self.run(py, |_, _, _| Ok(()))?;
-        Ok(self.host_info.clone())
+        self.peek(py, |_, _| self.host_info.clone())
     }
     fn get_proto_info(&self, py: Python<'_>) -> PyResult<u8> {
-        self.run(py, |conn, _, _| Ok(conn.server().protocol_version))
+        self.peek(py, |conn, _| conn.server().protocol_version)
     }
     fn character_set_name(&self, py: Python<'_>) -> PyResult<String> {
-        self.run(py, |_, slot, _| Ok(slot.charset.clone()))
+        self.peek(py, |_, slot| slot.charset.clone())
     }
     /// The Python codec of the connection character set.
     fn encoding(&self, py: Python<'_>) -> PyResult<&'static str> {
@@ -598,9 +602,8 @@ impl Connection {
             None => format!("SET NAMES {charset}"),
         };
         self.command(py, move |conn, slot, hook| {
-            slot.pending = None;
-            conn.drain(hook)?;
             conn.query(sql.as_bytes(), hook)?;
+            slot.pending = None;
             slot.charset = charset;
             slot.encoding_name = encoding;
             Ok(())
@@ -637,34 +640,30 @@ impl Connection {
 
     /// The last command's error number (0 when it succeeded), as mysql_errno().
     fn errno(&self, py: Python<'_>) -> PyResult<u16> {
-        self.run(py, |_, slot, _| {
-            Ok(slot.last_error.as_ref().map_or(0, |e| e.0))
-        })
+        self.peek(py, |_, slot| slot.last_error.as_ref().map_or(0, |e| e.0))
     }
 
     /// The last command's error message ("" when it succeeded), as mysql_error().
     fn error(&self, py: Python<'_>) -> PyResult<String> {
-        self.run(py, |_, slot, _| {
-            Ok(slot
-                .last_error
+        self.peek(py, |_, slot| {
+            slot.last_error
                 .as_ref()
-                .map_or_else(String::new, |e| e.1.clone()))
+                .map_or_else(String::new, |e| e.1.clone())
         })
     }
 
     /// The last command's SQLSTATE ("00000" when it succeeded), as mysql_sqlstate().
     fn sqlstate(&self, py: Python<'_>) -> PyResult<String> {
-        self.run(py, |_, slot, _| {
-            Ok(slot
-                .last_error
+        self.peek(py, |_, slot| {
+            slot.last_error
                 .as_ref()
-                .map_or_else(|| "00000".to_string(), |e| e.2.clone()))
+                .map_or_else(|| "00000".to_string(), |e| e.2.clone())
         })
     }
 
     /// The CLIENT_* capabilities the server offered in its greeting.
     fn server_capabilities(&self, py: Python<'_>) -> PyResult<u32> {
-        self.run(py, |conn, _, _| Ok(conn.server_capabilities()))
+        self.peek(py, |conn, _| conn.server_capabilities())
     }
 
     /// Drop the current result set without building its rows.
@@ -676,22 +675,22 @@ impl Connection {
     }
     /// The protocol compression in use: "zlib", "zstd" or None.
     fn get_compression(&self, py: Python<'_>) -> PyResult<Option<&'static str>> {
-        self.run(py, |conn, _, _| {
-            Ok(conn.compression().map(|a| match a {
+        self.peek(py, |conn, _| {
+            conn.compression().map(|a| match a {
                 Algorithm::Zlib => "zlib",
                 Algorithm::Zstd(_) => "zstd",
-            }))
+            })
         })
     }
 
     /// The TLS cipher suite in use, or None on a plain connection.
     fn get_ssl_cipher(&self, py: Python<'_>) -> PyResult<Option<String>> {
-        self.run(py, |conn, _, _| Ok(conn.tls_cipher()))
+        self.peek(py, |conn, _| conn.tls_cipher())
     }
 
     fn fileno(&self, py: Python<'_>) -> PyResult<i32> {
         use std::os::fd::AsRawFd;
-        self.run(py, |conn, _, _| Ok(conn.fd().as_raw_fd()))
+        self.peek(py, |conn, _| conn.fd().as_raw_fd())
     }
     #[getter]
     fn open(&self) -> bool {
@@ -701,13 +700,16 @@ impl Connection {
     }
 
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let slot = self.lock(py)?;
-        let (io, queries) = match &slot.conn {
-            Some(c) => (
-                add_stats(slot.closed_stats, c.io_stats()),
-                slot.closed_queries + c.queries(),
-            ),
-            None => (slot.closed_stats, slot.closed_queries),
+        // Counters are copied out first: no Python code runs under the slot lock.
+        let (io, queries) = {
+            let slot = self.lock(py)?;
+            match &slot.conn {
+                Some(c) => (
+                    add_stats(slot.closed_stats, c.io_stats()),
+                    slot.closed_queries + c.queries(),
+                ),
+                None => (slot.closed_stats, slot.closed_queries),
+            }
         };
         let d = PyDict::new(py);
         d.set_item("interrupted_retries", io.interrupted_retries)?;
@@ -723,7 +725,8 @@ impl Drop for Connection {
         let slot = self.slot.get_mut().unwrap_or_else(|p| p.into_inner());
         if let Some(conn) = slot.conn.take() {
             if std::process::id() == self.pid {
-                conn.quit();
+                // Garbage collection runs with the GIL held: say goodbye without it.
+                Python::attach(|py| py.detach(|| conn.quit()));
             } else {
                 conn.abandon();
             }

@@ -17,8 +17,10 @@ use crate::proto::packets::ColumnDefinition;
 pub enum Rows {
     /// store_result: every row already read.
     Stored(Vec<Bytes>),
-    /// use_result: rows are read from the connection as they are fetched.
-    Streaming(Py<Connection>),
+    /// use_result: rows are read from the connection as they are fetched; the number
+    /// says which of the connection's result sets this is, so a stale result can
+    /// never read (and misdecode) a later one's rows.
+    Streaming(Py<Connection>, u64),
 }
 
 struct Cursor {
@@ -128,7 +130,7 @@ impl Result {
     /// DB-API description entries: (name, type_code, display_size, internal_size,
     /// precision, scale, null_ok), as MySQLdb builds them.
     fn describe<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let max_lengths = self.max_lengths();
+        let max_lengths = self.max_lengths(py)?;
         let items = self.columns.iter().zip(max_lengths).map(|(c, max_len)| {
             let name = convert::decode_str(py, &c.name, &self.encoding).unwrap_or_else(|_| {
                 PyString::new(py, &String::from_utf8_lossy(&c.name)).into_any()
@@ -150,22 +152,22 @@ impl Result {
         PyTuple::new(py, self.columns.iter().map(|c| c.flags))
     }
 
-    fn num_rows(&self) -> usize {
-        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        match &st.rows {
+    fn num_rows(&self, py: Python<'_>) -> PyResult<usize> {
+        let st = self.lock(py)?;
+        Ok(match &st.rows {
             Rows::Stored(rows) => rows.len(),
-            Rows::Streaming(_) => st.pos,
-        }
+            Rows::Streaming(..) => st.pos,
+        })
     }
 
     /// Drop the rows not fetched yet without building them.
     fn discard(&self, py: Python<'_>) -> PyResult<()> {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = self.lock(py)?;
         match &st.rows {
             Rows::Stored(rows) => st.pos = rows.len(),
-            Rows::Streaming(conn) => {
+            Rows::Streaming(conn, seq) => {
                 if !st.done {
-                    conn.get().discard_rows(py)?;
+                    conn.get().discard_rows(py, *seq)?;
                     st.done = true;
                 }
             }
@@ -180,7 +182,7 @@ impl Result {
         maxrows: usize,
         how: u8,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = self.lock(py)?;
         let built = match &st.rows {
             Rows::Stored(rows) => {
                 let end = if maxrows == 0 {
@@ -192,11 +194,11 @@ impl Result {
                 st.pos = end;
                 built
             }
-            Rows::Streaming(conn) => {
+            Rows::Streaming(conn, seq) => {
                 if st.done {
                     Vec::new()
                 } else {
-                    let (rows, done) = conn.get().read_rows(py, maxrows)?;
+                    let (rows, done) = conn.get().read_rows(py, maxrows, *seq)?;
                     st.done = done;
                     st.pos += rows.len();
                     self.build(py, &rows, how)?
@@ -208,11 +210,26 @@ impl Result {
 }
 
 impl Result {
+    /// The cursor state, for one call. Never waited for: the holder may be reading
+    /// from the network with the GIL released (and would need it back), so a second
+    /// thread gets ProgrammingError (2014) instead of a deadlock.
+    fn lock(&self, py: Python<'_>) -> PyResult<std::sync::MutexGuard<'_, Cursor>> {
+        match self.state.try_lock() {
+            Ok(g) => Ok(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => Ok(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => Err(super::errors::raise(
+                py,
+                crate::error::cr::CR_COMMANDS_OUT_OF_SYNC,
+                "Commands out of sync: this result is in use by another thread",
+            )),
+        }
+    }
+
     /// Longest value per column over stored rows (0 while streaming), as libmysql's
     /// mysql_store_result reports max_length.
-    fn max_lengths(&self) -> Vec<usize> {
+    fn max_lengths(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
         let mut max = vec![0usize; self.columns.len()];
-        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let st = self.lock(py)?;
         if let Rows::Stored(rows) = &st.rows {
             for payload in rows {
                 let mut row = TextRow::new(payload);
@@ -225,6 +242,6 @@ impl Result {
                 }
             }
         }
-        max
+        Ok(max)
     }
 }
