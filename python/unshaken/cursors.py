@@ -262,8 +262,9 @@ class BaseCursor:
 
     def nextset(self):
         """Move to the next result set; None when there is none."""
-        if self._executed:
-            self.fetchall()
+        if self._result is not None:
+            # Drop what is left of this result without building its rows.
+            self._result.discard()
         db = self._get_db()
         if db.next_result() == -1:
             return None

@@ -411,6 +411,7 @@ impl Conn {
             let _ = self
                 .wire
                 .write_packet(&[COM_QUIT], deadline, &mut NoInterrupt);
+            self.wire.stream.close_notify(deadline);
         }
     }
 
@@ -499,7 +500,7 @@ impl Conn {
             }
             Err(e) => return Err(self.fail(e, "reading the reply")),
         };
-        let step = self.advance(&packet);
+        let step = self.advance(&packet, hook);
         if matches!(self.phase, Phase::Idle) {
             // The statement is over: its deadline no longer applies.
             self.limit = Deadline::NEVER;
@@ -513,7 +514,7 @@ impl Conn {
         })
     }
 
-    fn advance(&mut self, packet: &Bytes) -> Result<Step> {
+    fn advance(&mut self, packet: &Bytes, hook: &mut dyn Interrupt) -> Result<Step> {
         let caps = self.capabilities;
         match std::mem::replace(&mut self.phase, Phase::Idle) {
             Phase::Head => match classify_head(packet, caps)? {
@@ -524,7 +525,7 @@ impl Conn {
                 QueryHead::Err(err) => Err(Error::server(&err)),
                 QueryHead::LocalInfile(name) => {
                     self.phase = Phase::Head;
-                    self.send_local_file(&name)?;
+                    self.send_local_file(&name, hook)?;
                     Ok(Step::Continue)
                 }
                 QueryHead::ResultSet { columns } => {
@@ -582,10 +583,10 @@ impl Conn {
 
     /// Answer a LOCAL INFILE request: the file's contents, or (refused) nothing; an
     /// empty packet ends either. A refusal is reported after the server's reply.
-    fn send_local_file(&mut self, name: &[u8]) -> Result<()> {
+    /// A Ctrl-C during the upload closes the session (a packet may be half sent).
+    fn send_local_file(&mut self, name: &[u8], hook: &mut dyn Interrupt) -> Result<()> {
         const CHUNK: usize = 64 * 1024;
         let file = self.open_local_file(name);
-        let mut hook = NoInterrupt;
         let mut result = Ok(());
         if let Ok(mut file) = file {
             let mut buf = vec![0; CHUNK];
@@ -593,7 +594,7 @@ impl Conn {
                 match file.read_chunk(&mut buf) {
                     Ok(0) => break,
                     Ok(n) => {
-                        if let Err(e) = self.wire.write_packet(&buf[..n], self.limit, &mut hook) {
+                        if let Err(e) = self.wire.write_packet(&buf[..n], self.limit, hook) {
                             return Err(self.fail(e, "sending a local file"));
                         }
                     }
@@ -614,7 +615,7 @@ impl Conn {
                 reason,
             ));
         }
-        if let Err(e) = self.wire.write_packet(&[], self.limit, &mut hook) {
+        if let Err(e) = self.wire.write_packet(&[], self.limit, hook) {
             result = Err(self.fail(e, "ending a local file"));
         }
         result

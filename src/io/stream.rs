@@ -72,8 +72,11 @@ impl Stream {
         self.socket().stats()
     }
 
-    pub fn is_tls(&self) -> bool {
-        matches!(self, Stream::Tls(_))
+    /// End TLS politely (close_notify) before the socket closes; nothing in clear text.
+    pub fn close_notify(&mut self, deadline: Deadline) {
+        if let Stream::Tls(s) = self {
+            s.close_notify(deadline);
+        }
     }
 
     pub fn cipher(&self) -> Option<String> {

@@ -200,9 +200,14 @@ impl Handshake {
         out.extend_from_slice(&self.config.user);
         out.push(0);
         if capabilities & CLIENT_SECURE_CONNECTION != 0 {
-            let n = auth.len().min(255);
-            out.push(n as u8);
-            out.extend_from_slice(&auth[..n]);
+            // One length byte: a longer answer (a long clear-text password) cannot
+            // be sent, and cutting it would only make a wrong login.
+            let n = u8::try_from(auth.len()).map_err(|_| ProtoError::Auth {
+                plugin: plugin.name(),
+                reason: "the authentication answer is too long for COM_CHANGE_USER".into(),
+            })?;
+            out.push(n);
+            out.extend_from_slice(&auth);
         } else {
             out.extend_from_slice(&auth);
             out.push(0);
