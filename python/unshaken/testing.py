@@ -476,6 +476,7 @@ class TemporaryServer:
                 "--no-defaults",
                 "--auth-root-authentication-method=normal",
                 f"--datadir={self.datadir}",
+                self._tmpdir_arg(),
                 "--skip-test-db",
                 *self._as_root_args(),
             ]
@@ -486,6 +487,7 @@ class TemporaryServer:
                 "--no-defaults",
                 "--initialize-insecure",
                 f"--datadir={self.datadir}",
+                self._tmpdir_arg(),
                 *self._as_root_args(),
             ]
         with open(log, "wb") as out:
@@ -498,6 +500,14 @@ class TemporaryServer:
                 raise ServerStartError(f"{cmd[0]} timed out\n{_tail(log)}") from e
         if rc != 0:
             raise ServerStartError(f"{' '.join(cmd)} failed with {rc}:\n{_tail(log)}")
+
+    def _tmpdir_arg(self) -> str:
+        """A temp dir of the server's own: servers bootstrapping at the same time in a
+        shared /tmp collide on temporary table names (and the install fails)."""
+        assert self.tmpdir
+        path = os.path.join(self.tmpdir, "tmp")
+        os.makedirs(path, exist_ok=True)
+        return f"--tmpdir={path}"
 
     def _launch(self) -> None:
         assert self.tmpdir and self.log_path
@@ -512,6 +522,7 @@ class TemporaryServer:
             "--skip-networking=0",
             f"--pid-file={os.path.join(self.tmpdir, 'mysqld.pid')}",
             f"--log-error={self.log_path}",
+            self._tmpdir_arg(),
             # Small and fast: this server holds test data only.
             "--innodb-buffer-pool-size=64M",
             "--innodb-flush-log-at-trx-commit=0",
