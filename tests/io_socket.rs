@@ -7,63 +7,16 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use nix::errno::Errno;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::sys::socket::{getsockopt, sockopt};
-use unshaken::io::{Deadline, Endpoint, Interrupt, IoError, NoInterrupt, Socket, Stop};
+use unshaken::io::{Deadline, Endpoint, IoError, NoInterrupt, Socket};
 
-const MIB: usize = 1 << 20;
+mod io_common;
 
-fn ms(m: u64) -> Duration {
-    Duration::from_millis(m)
-}
-
-fn deadline_ms(m: u64) -> Deadline {
-    Deadline::after(Some(ms(m)))
-}
-
-/// Our end as an io::Socket, the peer as a plain blocking std stream.
-fn pair() -> (Socket, UnixStream) {
-    let (ours, peer) = UnixStream::pair().expect("socketpair");
-    let sock = Socket::from_fd(OwnedFd::from(ours)).expect("from_fd");
-    (sock, peer)
-}
-
-/// A recognisable byte pattern, so a lost or duplicated chunk shows up.
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i % 251) as u8 ^ (i >> 16) as u8)
-        .collect()
-}
-
-fn assert_elapsed(start: Instant, lo: u64, hi: u64) -> Duration {
-    let el = start.elapsed();
-    assert!(
-        el >= ms(lo) && el <= ms(hi),
-        "elapsed {el:?}, expected [{lo}, {hi}] ms"
-    );
-    el
-}
-
-/// Stops on its `n`th call (1-based); counts calls.
-struct StopOn {
-    n: u32,
-    calls: u32,
-}
-
-impl Interrupt for StopOn {
-    fn check(&mut self) -> Result<(), Stop> {
-        self.calls += 1;
-        if self.calls >= self.n {
-            Err(Stop)
-        } else {
-            Ok(())
-        }
-    }
-}
-
+use io_common::{assert_elapsed, deadline_ms, ms, pair, pattern, StopOn, MIB};
 #[test]
 fn from_fd_sets_nonblocking_and_knows_the_family() {
     let (sock, _peer) = pair();

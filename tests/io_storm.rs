@@ -11,7 +11,6 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, Once};
@@ -24,7 +23,10 @@ use nix::sys::signal::{
 use nix::sys::time::TimeSpec;
 use nix::sys::timer::{Expiration, Timer, TimerSetTimeFlags};
 use nix::time::ClockId;
-use unshaken::io::{Deadline, Endpoint, Interrupt, IoError, NoInterrupt, Socket, Stop};
+mod io_common;
+
+use io_common::{assert_elapsed, deadline_ms, ms, pair, pattern, StopOn};
+use unshaken::io::{Deadline, Endpoint, IoError, NoInterrupt, Socket};
 
 const MIB: usize = 1 << 20;
 const STORM_INTERVAL: Duration = Duration::from_micros(100);
@@ -79,34 +81,6 @@ impl Storm {
     fn alarms(&self) -> u64 {
         ALARMS.load(Ordering::Relaxed) - self.alarms_at_start
     }
-}
-
-fn ms(m: u64) -> Duration {
-    Duration::from_millis(m)
-}
-
-fn deadline_ms(m: u64) -> Deadline {
-    Deadline::after(Some(ms(m)))
-}
-
-fn pair() -> (Socket, UnixStream) {
-    let (ours, peer) = UnixStream::pair().expect("socketpair");
-    (Socket::from_fd(OwnedFd::from(ours)).expect("from_fd"), peer)
-}
-
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i % 251) as u8 ^ (i >> 16) as u8)
-        .collect()
-}
-
-fn assert_elapsed(start: Instant, lo: u64, hi: u64) -> Duration {
-    let el = start.elapsed();
-    assert!(
-        el >= ms(lo) && el <= ms(hi),
-        "elapsed {el:?}, expected [{lo}, {hi}] ms"
-    );
-    el
 }
 
 #[test]
@@ -204,23 +178,6 @@ fn storm_16mib_read_and_write() {
         "16 MiB each way: {el:?}, {alarms} alarms, {} EINTR retries",
         stats.interrupted_retries
     );
-}
-
-/// Stops on its `n`th call; counts calls.
-struct StopOn {
-    n: u32,
-    calls: u32,
-}
-
-impl Interrupt for StopOn {
-    fn check(&mut self) -> Result<(), Stop> {
-        self.calls += 1;
-        if self.calls >= self.n {
-            Err(Stop)
-        } else {
-            Ok(())
-        }
-    }
 }
 
 #[test]
