@@ -107,9 +107,15 @@ impl Conn {
             WireError::Io(e) => Error::from_connect_io(e, &target, unix),
             WireError::Proto(e) => Error::from(e),
         };
+        // The handshake's own refusals (a password it will not send, a malformed
+        // exchange) are logged: they are what a user debugging a login needs.
+        let auth_err = |e: crate::proto::ProtoError| {
+            log::debug!("login to {target} stopped by the client: {e}");
+            Error::from(e)
+        };
         let mut handshake = Handshake::new(handshake_config(options, unix));
         let greeting = wire.read_packet(deadline, hook).map_err(connect_err)?;
-        let mut step = handshake.greeting(&greeting)?;
+        let mut step = handshake.greeting(&greeting).map_err(auth_err)?;
         if let HandshakeStep::Send(_) = step {
             if handshake.tls() {
                 wire.write_packet(&handshake.ssl_request(), deadline, hook)
@@ -130,14 +136,20 @@ impl Conn {
                     wire.write_packet(&payload[..], deadline, hook)
                         .map_err(connect_err)?;
                     let reply = wire.read_packet(deadline, hook).map_err(connect_err)?;
-                    step = handshake.packet(&reply)?;
+                    step = handshake.packet(&reply).map_err(auth_err)?;
                 }
                 HandshakeStep::Wait => {
                     let reply = wire.read_packet(deadline, hook).map_err(connect_err)?;
-                    step = handshake.packet(&reply)?;
+                    step = handshake.packet(&reply).map_err(auth_err)?;
                 }
-                HandshakeStep::Done(ok) => break ok,
-                HandshakeStep::Failed(err) => return Err(Error::server(&err)),
+                HandshakeStep::Done(ok) => {
+                    log::debug!("logged in to {target} with {}", handshake.plugin());
+                    break ok;
+                }
+                HandshakeStep::Failed(err) => {
+                    log::debug!("{target} refused the login: {} {}", err.code, err.message);
+                    return Err(Error::server(&err));
+                }
             }
         };
         let greeting = handshake.server().cloned().ok_or_else(|| {
