@@ -176,8 +176,9 @@ mod tests {
     fn full_auth_table() {
         let mut rng = CountingRng(0);
         let key: &[u8] = b"PEM";
-        // (channel, get_server_public_key, strict, pinned key) -> decision
-        let table: [(Channel, bool, bool, Option<&[u8]>, Option<FullAuth>); 14] = [
+        // (channel, get_server_public_key, strict, pinned key) -> decision (None: 2061)
+        type Row<'k> = (Channel, bool, bool, Option<&'k [u8]>, Option<FullAuth<'k>>);
+        let table: [Row; 14] = [
             (Plain, false, false, None, None),
             (Plain, true, false, None, Some(FullAuth::RequestKey)),
             (Plain, true, true, None, None),
