@@ -8,6 +8,7 @@ pub mod consts;
 pub mod error;
 pub mod io;
 pub mod proto;
+pub mod secret;
 pub mod value;
 
 #[cfg(feature = "python")]

@@ -1,8 +1,9 @@
 //! Authentication against a scripted MySQL 8 peer: the exact exchanges of
 //! caching_sha2_password (fast path, full authentication with the server's key
-//! fetched or given, over a Unix socket), sha256_password, auth switches, the
-//! clear-text refusal, unsupported plugins, and garbage or short packets (errors,
-//! never panics).
+//! fetched when allowed or given, over a Unix socket), sha256_password, auth
+//! switches, the refusals that keep the password from a man in the middle (clear
+//! text, a key fetched without permission), the bound on auth rounds, short nonces,
+//! unsupported plugins, and garbage or short packets (errors, never panics).
 
 mod fake_mysql;
 
@@ -20,7 +21,7 @@ fn options(endpoint: Endpoint) -> Options {
     Options {
         endpoint,
         user: b"app".to_vec(),
-        password: PASSWORD.to_vec(),
+        password: PASSWORD.to_vec().into(),
         connect_timeout: Some(Duration::from_secs(10)),
         ..Options::default()
     }
@@ -31,6 +32,14 @@ fn tcp(port: u16) -> Options {
         host: "127.0.0.1".into(),
         port,
     })
+}
+
+/// Plain TCP with permission to ask the server for its RSA key.
+fn tcp_fetching_key(port: u16) -> Options {
+    Options {
+        get_server_public_key: true,
+        ..tcp(port)
+    }
 }
 
 fn unix(path: PathBuf) -> Options {
@@ -70,7 +79,7 @@ fn caching_sha2_fast_path() {
 fn caching_sha2_wrong_password_is_the_servers_error() {
     let err = run_tcp(
         |port| Options {
-            password: b"wrong".to_vec(),
+            password: b"wrong".to_vec().into(),
             ..tcp(port)
         },
         |p| {
@@ -85,11 +94,11 @@ fn caching_sha2_wrong_password_is_the_servers_error() {
     assert_eq!(err.code(), 1045);
 }
 
-/// Full authentication over plain TCP: the client asks for the key (0x02) and sends
-/// the password RSA-encrypted, never in clear.
+/// Full authentication over plain TCP, allowed to fetch the key: the client asks for
+/// it (0x02) and sends the password RSA-encrypted, never in clear.
 #[test]
 fn caching_sha2_full_auth_fetches_the_key() {
-    run_tcp(tcp, |p| {
+    run_tcp(tcp_fetching_key, |p| {
         p.greet("caching_sha2_password");
         let (_, scramble) = p.response();
         assert!(sha2_scramble_ok(PASSWORD, &NONCE, &scramble));
@@ -105,12 +114,67 @@ fn caching_sha2_full_auth_fetches_the_key() {
     .unwrap();
 }
 
+/// By default (no key, no permission) full authentication over plain TCP is refused
+/// with 2061 before anything goes out: no key request, no password in any form. A man
+/// in the middle who stripped TLS and asked for full authentication learns nothing.
+#[test]
+fn caching_sha2_full_auth_without_key_is_refused() {
+    let err = run_tcp(tcp, |p| {
+        p.greet("caching_sha2_password");
+        p.response();
+        p.more(&[0x04]);
+        // The client hangs up: nothing (or only COM_QUIT) follows, never 0x02.
+        while let Some(packet) = p.read() {
+            assert_ne!(packet, [0x02], "the client asked for the server's key");
+            assert!(!packet.windows(PASSWORD.len()).any(|w| w == PASSWORD));
+        }
+    })
+    .err()
+    .unwrap();
+    assert_eq!(err.code(), 2061);
+    let msg = err.message();
+    for needle in [
+        "caching_sha2_password",
+        "Authentication requires secure connection",
+        "get_server_public_key=True",
+        "server_public_key_path",
+    ] {
+        assert!(msg.contains(needle), "{msg}");
+    }
+}
+
+/// The same for sha256_password: its first answer would be the key request.
+#[test]
+fn sha256_password_without_key_is_refused() {
+    let err = run_tcp(tcp, |p| {
+        p.greet("mysql_native_password");
+        p.response();
+        let mut data = SWITCH_NONCE.to_vec();
+        data.push(0);
+        p.switch("sha256_password", &data);
+        while let Some(packet) = p.read() {
+            assert_ne!(packet, [0x01], "the client asked for the server's key");
+            assert!(!packet.windows(PASSWORD.len()).any(|w| w == PASSWORD));
+        }
+    })
+    .err()
+    .unwrap();
+    assert_eq!(err.code(), 2061);
+    assert!(
+        err.message().contains("sha256_password"),
+        "{}",
+        err.message()
+    );
+}
+
+/// A pinned key always wins: even with get_server_public_key the client never asks,
+/// and never uses a key the server pushes.
 #[test]
 fn caching_sha2_full_auth_with_the_users_key() {
     run_tcp(
         |port| Options {
             server_public_key: Some(PUBLIC_PEM.as_bytes().to_vec()),
-            ..tcp(port)
+            ..tcp_fetching_key(port)
         },
         |p| {
             p.greet("caching_sha2_password");
@@ -142,7 +206,7 @@ fn caching_sha2_full_auth_over_a_unix_socket_sends_clear() {
 fn caching_sha2_empty_password() {
     run_tcp(
         |port| Options {
-            password: Vec::new(),
+            password: Default::default(),
             ..tcp(port)
         },
         |p| {
@@ -157,7 +221,7 @@ fn caching_sha2_empty_password() {
 
 #[test]
 fn switch_from_native_to_caching_sha2() {
-    run_tcp(tcp, |p| {
+    run_tcp(tcp_fetching_key, |p| {
         p.greet("mysql_native_password");
         let (plugin, scramble) = p.response();
         assert_eq!(plugin, "mysql_native_password");
@@ -181,7 +245,7 @@ fn switch_from_native_to_caching_sha2() {
 
 #[test]
 fn sha256_password_fetches_the_key() {
-    run_tcp(tcp, |p| {
+    run_tcp(tcp_fetching_key, |p| {
         p.greet("sha256_password");
         let (plugin, response) = p.response();
         assert_eq!(plugin, "sha256_password");
@@ -198,7 +262,7 @@ fn sha256_password_by_switch_with_the_users_key() {
     run_tcp(
         |port| Options {
             server_public_key: Some(PUBLIC_PEM.as_bytes().to_vec()),
-            ..tcp(port)
+            ..tcp_fetching_key(port)
         },
         |p| {
             p.greet("mysql_native_password");
@@ -269,6 +333,50 @@ fn clear_password_when_allowed_or_over_a_socket() {
     server.join().unwrap();
 }
 
+/// A server that keeps switching plugins (5,000 times in the report) is cut off
+/// after a handful of rounds with 2027; the client does not loop.
+#[test]
+fn endless_auth_switches_are_2027() {
+    let err = run_tcp(tcp, |p| {
+        p.greet("mysql_native_password");
+        p.response();
+        let mut data = SWITCH_NONCE.to_vec();
+        data.push(0);
+        let mut answered = 0;
+        for _ in 0..5000 {
+            p.switch("mysql_native_password", &data);
+            match p.read() {
+                Some(reply) if reply.len() == 20 => answered += 1,
+                _ => break,
+            }
+        }
+        assert_eq!(answered, 5, "the client answered {answered} switches");
+    })
+    .err()
+    .unwrap();
+    assert_eq!(err.code(), 2027);
+}
+
+/// mysql_native_password (and caching_sha2_password) with a nonce shorter than 20
+/// bytes: refused (2027) instead of answering a scramble over a few bytes.
+#[test]
+fn short_nonce_is_2027() {
+    for plugin in ["mysql_native_password", "caching_sha2_password"] {
+        let err = run_tcp(tcp, move |p| {
+            p.greet("mysql_native_password");
+            p.response();
+            p.switch(plugin, b"12345678\0");
+            while let Some(packet) = p.read() {
+                assert!(packet.len() < 20, "{plugin}: the client answered the nonce");
+            }
+        })
+        .err()
+        .unwrap();
+        assert_eq!(err.code(), 2027, "{plugin}: {}", err.message());
+        assert!(err.message().contains("nonce"), "{}", err.message());
+    }
+}
+
 #[test]
 fn unsupported_plugin_is_2059_naming_it() {
     let err = run_tcp(tcp, |p| {
@@ -295,7 +403,7 @@ fn unsupported_plugin_is_2059_naming_it() {
 
 #[test]
 fn bad_server_key_is_2061() {
-    let err = run_tcp(tcp, |p| {
+    let err = run_tcp(tcp_fetching_key, |p| {
         p.greet("caching_sha2_password");
         p.response();
         p.more(&[0x04]);
@@ -413,7 +521,7 @@ fn garbage_during_auth_is_an_error() {
         }),
     ];
     for (name, script) in scripts {
-        let err = run_tcp(tcp, move |p| {
+        let err = run_tcp(tcp_fetching_key, move |p| {
             script(p);
             // Then hang up.
         })

@@ -3,7 +3,8 @@ client_ed25519 (``INSTALL SONAME 'auth_ed25519'``), right and wrong passwords, o
 and the Unix socket, plus the authentication keywords of ``connect()``.
 
 caching_sha2_password and sha256_password (MySQL only) are covered by the Rust
-fake-server tests (tests/fake_server.rs) and the fixed-nonce unit tests."""
+fake-server tests (tests/fake_server.rs), the fixed-nonce unit tests, and the man in
+the middle cases of tests/test_mitm.py."""
 
 import pytest
 from unshaken.testing import TemporaryServer
@@ -133,6 +134,9 @@ def test_auth_keywords_are_accepted(auth_server, tmp_path):
         {"server_public_key_path": path},
         {"allow_cleartext_password": True},
         {"enable_cleartext_plugin": True},
+        {"get_server_public_key": True},
+        # The strict mode leaves the plugins that never send the password alone.
+        {"auth_requires_verified_tls": True},
     ]
     for kw in variants:
         with connect(auth_server, "ed", ED_PASSWORD, **kw) as c:

@@ -13,9 +13,9 @@ fuzz_target!(|data: &[u8]| {
     let config = HandshakeConfig {
         user: b"fuzz".to_vec(),
         password: if flags & 1 != 0 {
-            b"secret".to_vec()
+            b"secret".to_vec().into()
         } else {
-            Vec::new()
+            Default::default()
         },
         database: (flags & 2 != 0).then(|| b"test".to_vec()),
         collation: 45,
@@ -25,6 +25,9 @@ fuzz_target!(|data: &[u8]| {
         tls: flags & 4 != 0,
         unix_socket: flags & 8 != 0,
         allow_cleartext: flags & 16 != 0,
+        tls_verified: flags & 32 != 0,
+        get_server_public_key: flags & 64 != 0,
+        auth_requires_verified_tls: flags & 128 != 0,
         ..HandshakeConfig::default()
     };
     let mut hs = Handshake::new(config);

@@ -37,11 +37,13 @@ class Connection:
         ssl_key: str | None = None,
         server_public_key: bytes | None = None,  # RSA key (PEM) for caching_sha2/sha256 over TCP
         server_public_key_path: str | None = None,  # the same, from a file (read at connect)
-        allow_cleartext_password: bool = False,  # mysql_clear_password without TLS or a socket
+        allow_cleartext_password: bool = False,  # mysql_clear_password to an unverified peer
         local_infile: bool = False,  # LOAD DATA LOCAL INFILE (only files the statement names)
         local_infile_dir: str | None = None,  # implies local_infile; confines it to this dir
         compress: str | None = None,  # "zlib" or "zstd" (zstd falls back to zlib)
         zstd_level: int = 3,
+        get_server_public_key: bool = False,  # fetch the server's RSA key over plain TCP
+        auth_requires_verified_tls: bool = False,  # password only to a verified peer / pinned key
     ) -> None: ...
 
     # -- commands (all raise on error) --

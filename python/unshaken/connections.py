@@ -46,8 +46,11 @@ _KEYWORD_ONLY = (
     # out statement is cancelled on the server (KILL QUERY) to keep the connection.
     "query_timeout", "cancel_on_interrupt", "zstd_level",
     # Authentication beyond MySQLdb's server_public_key_path: the key itself (PEM,
-    # as PyMySQL takes it) and permission to send a clear-text password without TLS.
-    "server_public_key", "allow_cleartext_password",
+    # as PyMySQL takes it), permission to send a clear-text password to a peer that
+    # is not verified, permission to fetch the server's RSA key (libmysqlclient's
+    # get-server-public-key), and the strict mode that refuses every unverified peer.
+    "server_public_key", "allow_cleartext_password", "get_server_public_key",
+    "auth_requires_verified_tls",
 )
 _ALIASES = {
     "db": "database", "passwd": "password",
@@ -141,8 +144,8 @@ def _check_unsupported(params):
 
 
 def _auth_kwargs(params):
-    """The server's RSA public key (PEM text or bytes, or a file) and the clear-text
-    password permission -> the core's keywords."""
+    """The server's RSA public key (PEM text or bytes, or a file) and the password
+    permissions -> the core's keywords."""
     key = params.get("server_public_key")
     if isinstance(key, str):
         key = key.encode("ascii")
@@ -153,6 +156,8 @@ def _auth_kwargs(params):
         "server_public_key": bytes(key) if key else None,
         "server_public_key_path": os.fspath(path) if path else None,
         "allow_cleartext_password": bool(params.get("allow_cleartext_password", False)),
+        "get_server_public_key": bool(params.get("get_server_public_key", False)),
+        "auth_requires_verified_tls": bool(params.get("auth_requires_verified_tls", False)),
     }
 
 

@@ -2,6 +2,7 @@
 //! what the next packet from the server must be.
 
 use bytes::Bytes;
+use zeroize::Zeroizing;
 
 use super::cancel;
 use super::options::{Options, SslMode};
@@ -106,9 +107,15 @@ impl Conn {
             WireError::Io(e) => Error::from_connect_io(e, &target, unix),
             WireError::Proto(e) => Error::from(e),
         };
+        // The handshake's own refusals (a password it will not send, a malformed
+        // exchange) are logged: they are what a user debugging a login needs.
+        let auth_err = |e: crate::proto::ProtoError| {
+            log::debug!("login to {target} stopped by the client: {e}");
+            Error::from(e)
+        };
         let mut handshake = Handshake::new(handshake_config(options, unix));
         let greeting = wire.read_packet(deadline, hook).map_err(connect_err)?;
-        let mut step = handshake.greeting(&greeting)?;
+        let mut step = handshake.greeting(&greeting).map_err(auth_err)?;
         if let HandshakeStep::Send(_) = step {
             if handshake.tls() {
                 wire.write_packet(&handshake.ssl_request(), deadline, hook)
@@ -124,17 +131,25 @@ impl Conn {
         let ok = loop {
             match step {
                 HandshakeStep::Send(payload) => {
-                    wire.write_packet(&payload, deadline, hook)
+                    // Authentication answers may hold the password: zeroed once sent.
+                    let payload = Zeroizing::new(payload);
+                    wire.write_packet(&payload[..], deadline, hook)
                         .map_err(connect_err)?;
                     let reply = wire.read_packet(deadline, hook).map_err(connect_err)?;
-                    step = handshake.packet(&reply)?;
+                    step = handshake.packet(&reply).map_err(auth_err)?;
                 }
                 HandshakeStep::Wait => {
                     let reply = wire.read_packet(deadline, hook).map_err(connect_err)?;
-                    step = handshake.packet(&reply)?;
+                    step = handshake.packet(&reply).map_err(auth_err)?;
                 }
-                HandshakeStep::Done(ok) => break ok,
-                HandshakeStep::Failed(err) => return Err(Error::server(&err)),
+                HandshakeStep::Done(ok) => {
+                    log::debug!("logged in to {target} with {}", handshake.plugin());
+                    break ok;
+                }
+                HandshakeStep::Failed(err) => {
+                    log::debug!("{target} refused the login: {} {}", err.code, err.message);
+                    return Err(Error::server(&err));
+                }
             }
         };
         let greeting = handshake.server().cloned().ok_or_else(|| {
@@ -363,17 +378,17 @@ impl Conn {
         self.ensure_usable()?;
         let mut options = self.options.clone();
         options.user = user.to_vec();
-        options.password = password.to_vec();
+        options.password = password.into();
         options.database = database.map(<[u8]>::to_vec);
         let unix = matches!(options.endpoint, crate::io::Endpoint::Unix(_));
         let mut handshake = Handshake::new(handshake_config(&options, unix));
         let payload = handshake.change_user(self.greeting.clone(), self.capabilities)?;
         self.last = LastStatus::default();
         self.wire.reset_sequence();
-        let mut send = Some(payload);
+        let mut send = Some(Zeroizing::new(payload));
         let outcome = loop {
             if let Some(payload) = send.take() {
-                if let Err(e) = self.wire.write_packet(&payload, self.limit, hook) {
+                if let Err(e) = self.wire.write_packet(&payload[..], self.limit, hook) {
                     return Err(self.fail(e, "changing user"));
                 }
             }
@@ -382,7 +397,7 @@ impl Conn {
                 Err(e) => return Err(self.fail(e, "changing user")),
             };
             match handshake.packet(&reply) {
-                Ok(HandshakeStep::Send(p)) => send = Some(p),
+                Ok(HandshakeStep::Send(p)) => send = Some(Zeroizing::new(p)),
                 Ok(HandshakeStep::Wait) => {}
                 Ok(HandshakeStep::Done(ok)) => break Ok(ok),
                 Ok(HandshakeStep::Failed(err)) => break Err(Error::server(&err)),
@@ -763,8 +778,11 @@ fn handshake_config(options: &Options, unix: bool) -> HandshakeConfig {
         connect_attrs: options.connect_attrs.clone(),
         max_packet_size: u32::try_from(options.max_packet).unwrap_or(u32::MAX),
         tls: options.wants_tls(),
+        tls_verified: options.tls_verified(),
         unix_socket: unix,
         allow_cleartext: options.allow_cleartext_password,
+        get_server_public_key: options.get_server_public_key,
+        auth_requires_verified_tls: options.auth_requires_verified_tls,
         server_public_key: options.server_public_key.clone(),
         compress: options.compress,
     }

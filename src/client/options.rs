@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use crate::consts::charset::UTF8MB4_GENERAL_CI;
 use crate::io::{Endpoint, TlsSettings, Verify};
+use crate::secret::Secret;
 
 /// When to use TLS, with MySQL's names and meanings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -35,7 +36,8 @@ impl SslMode {
 pub struct Options {
     pub endpoint: Endpoint,
     pub user: Vec<u8>,
-    pub password: Vec<u8>,
+    /// Kept for the cancel side connection; zeroed on drop, redacted in Debug.
+    pub password: Secret,
     pub database: Option<Vec<u8>>,
     /// Collation id for the handshake (one byte on the wire; larger ids are set by SQL).
     pub collation: u16,
@@ -54,11 +56,18 @@ pub struct Options {
     /// CA, client certificate and key files (the `verify` field is set from ssl_mode).
     pub tls: TlsSettings,
     /// The server's RSA public key (PEM) for caching_sha2_password / sha256_password
-    /// over plain TCP. Without it the client asks the server for its key.
+    /// over plain TCP. When given it is always the one used.
     pub server_public_key: Option<Vec<u8>>,
-    /// Allow mysql_clear_password over a connection that is neither TLS nor a Unix
-    /// socket (off: such a request is refused with error 2059).
+    /// Without a pinned key, ask the server for its RSA key over plain TCP (off: such
+    /// a full authentication fails with 2061, as a man in the middle could send his).
+    pub get_server_public_key: bool,
+    /// Allow mysql_clear_password to a peer that is not verified, i.e. other than TLS
+    /// with VERIFY_CA/VERIFY_IDENTITY or a Unix socket (off: refused with 2059).
     pub allow_cleartext_password: bool,
+    /// Send the password only to a verified peer or encrypted to a pinned key: also
+    /// refuses caching_sha2/sha256 full authentication inside unverified TLS, which
+    /// the default allows (as libmysqlclient does), and overrides the two opt-ins above.
+    pub auth_requires_verified_tls: bool,
     /// LOAD DATA LOCAL INFILE: off by default. When on, only files the statement
     /// itself names are sent, and with `local_infile_dir` only files under it.
     pub local_infile: bool,
@@ -75,7 +84,7 @@ impl Default for Options {
                 port: 3306,
             },
             user: Vec::new(),
-            password: Vec::new(),
+            password: Secret::default(),
             database: None,
             collation: UTF8MB4_GENERAL_CI,
             connect_timeout: None,
@@ -94,7 +103,9 @@ impl Default for Options {
                 key_file: None,
             },
             server_public_key: None,
+            get_server_public_key: false,
             allow_cleartext_password: false,
+            auth_requires_verified_tls: false,
             local_infile: false,
             local_infile_dir: None,
             compress: None,
@@ -111,6 +122,12 @@ impl Options {
             SslMode::Preferred => matches!(self.endpoint, Endpoint::Tcp { .. }),
             _ => true,
         }
+    }
+
+    /// Whether TLS, when used, checks the server's certificate: only then is the peer
+    /// verified for passwords.
+    pub fn tls_verified(&self) -> bool {
+        self.ssl_mode >= SslMode::VerifyCa
     }
 
     /// The TLS settings with verification matching the mode.
@@ -139,6 +156,43 @@ impl Options {
         match &self.endpoint {
             Endpoint::Tcp { host, port } => format!("{host}:{port}"),
             Endpoint::Unix(path) => path.display().to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Debug of the options (what a log line or a panic message could show) never
+    /// contains the password, nor its bytes as numbers.
+    #[test]
+    fn debug_never_shows_the_password() {
+        let options = Options {
+            password: b"hunter2-pw".to_vec().into(),
+            ..Options::default()
+        };
+        let shown = format!("{options:?} {options:#?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        let as_numbers = format!("{:?}", b"hunter2-pw");
+        assert!(!shown.contains(&as_numbers[1..12]), "{shown}");
+        assert_eq!(options.clone().password.expose(), b"hunter2-pw");
+    }
+
+    #[test]
+    fn only_verifying_modes_verify() {
+        for (mode, verified) in [
+            (SslMode::Disabled, false),
+            (SslMode::Preferred, false),
+            (SslMode::Required, false),
+            (SslMode::VerifyCa, true),
+            (SslMode::VerifyIdentity, true),
+        ] {
+            let o = Options {
+                ssl_mode: mode,
+                ..Options::default()
+            };
+            assert_eq!(o.tls_verified(), verified, "{mode:?}");
         }
     }
 }

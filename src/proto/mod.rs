@@ -28,12 +28,13 @@ pub enum ProtoError {
     TooLarge { size: usize, limit: usize },
     #[error("Authentication plugin '{0}' cannot be loaded: not supported by this client")]
     UnsupportedPlugin(String),
-    /// mysql_clear_password asked for over a channel that is neither TLS nor a Unix
-    /// socket, and the user did not allow it.
+    /// mysql_clear_password asked for by a peer the client has not verified (neither
+    /// TLS with a checked certificate nor a Unix socket), and the user did not allow it.
     #[error(
         "Authentication plugin '{0}' cannot be loaded: refusing to send the password in \
-         clear text over a connection that is neither TLS nor a Unix socket (use TLS, or \
-         allow it explicitly with allow_cleartext_password=True)"
+         clear text to a server whose identity is not verified (it is, over TLS with \
+         ssl_mode=\"VERIFY_CA\" or \"VERIFY_IDENTITY\", or over a Unix socket); allow it \
+         explicitly with allow_cleartext_password=True"
     )]
     CleartextRefused(String),
     /// A plugin could not produce its answer (bad RSA key, password too long, ...).

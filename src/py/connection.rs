@@ -213,7 +213,8 @@ impl Connection {
         cancel_on_interrupt=true, ssl_mode=None, ssl_ca=None, ssl_capath=None, ssl_cert=None,
         ssl_key=None, server_public_key=None, server_public_key_path=None,
         allow_cleartext_password=false, local_infile=false, local_infile_dir=None,
-        compress=None, zstd_level=3))]
+        compress=None, zstd_level=3, get_server_public_key=false,
+        auth_requires_verified_tls=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -244,6 +245,8 @@ impl Connection {
         local_infile_dir: Option<PathBuf>,
         compress: Option<String>,
         zstd_level: i32,
+        get_server_public_key: bool,
+        auth_requires_verified_tls: bool,
     ) -> PyResult<Self> {
         let compress = match compress.as_deref() {
             None | Some("") => None,
@@ -319,7 +322,7 @@ impl Connection {
         let options = Options {
             endpoint,
             user: user.unwrap_or_default(),
-            password: password.unwrap_or_default(),
+            password: password.unwrap_or_default().into(),
             database: database.filter(|d| !d.is_empty()),
             // Collations above 255 don't fit the handshake byte: connect with utf8mb4
             // and let the Python layer SET NAMES.
@@ -343,7 +346,9 @@ impl Connection {
                 key_file: ssl_key,
             },
             server_public_key,
+            get_server_public_key,
             allow_cleartext_password,
+            auth_requires_verified_tls,
             local_infile,
             local_infile_dir,
             compress,

@@ -4,20 +4,23 @@
 //! [`Plugin::start`] with the nonce of the greeting or of an auth switch request, and
 //! [`Plugin::more_data`] with each AuthMoreData (0x01) payload; the answer is
 //! "send this" or "send nothing, read on" ([`AuthStep::Wait`]). Everything a plugin
-//! needs from outside (password, whether the channel is secure, the server's RSA key,
-//! a random source for RSA padding) comes in an [`AuthContext`], so recorded or
-//! computed exchanges replay exactly.
+//! needs from outside (password, what the channel is, the user's choices, the server's
+//! RSA key, a random source for RSA padding) comes in an [`AuthContext`], so recorded
+//! or computed exchanges replay exactly. Where the password may go is decided in one
+//! place, [`policy`].
 
 pub mod caching_sha2;
 pub mod clear;
 pub mod ed25519;
 pub mod native;
+pub mod policy;
 pub mod public_key;
 pub mod sha256;
 
 use rand_core::CryptoRngCore;
 
 use super::{ProtoError, Result};
+pub use policy::Channel;
 
 pub const MYSQL_NATIVE_PASSWORD: &str = "mysql_native_password";
 pub const MYSQL_CLEAR_PASSWORD: &str = clear::NAME;
@@ -28,13 +31,30 @@ pub const CLIENT_ED25519: &str = ed25519::NAME;
 /// The scramble-based plugins use the first 20 bytes of the server's nonce.
 pub(crate) const NONCE_LEN: usize = 20;
 
+/// The 20-byte nonce of the scramble-based plugins (anything after it, such as the NUL
+/// of a switch request, is not nonce). A shorter one is malformed: a scramble over a
+/// few bytes, or none, is one a man in the middle can replay or precompute.
+pub(crate) fn nonce20<'n>(plugin: &'static str, nonce: &'n [u8]) -> Result<&'n [u8]> {
+    nonce
+        .get(..NONCE_LEN)
+        .ok_or(ProtoError::Malformed(match plugin {
+            MYSQL_NATIVE_PASSWORD => "mysql_native_password: nonce shorter than 20 bytes",
+            CACHING_SHA2_PASSWORD => "caching_sha2_password: nonce shorter than 20 bytes",
+            _ => "sha256_password: nonce shorter than 20 bytes",
+        }))
+}
+
 /// What a plugin may know about the connection.
 pub struct AuthContext<'a> {
     pub password: &'a [u8],
-    /// TLS is active or the connection is a Unix socket: a password may travel as is.
-    pub secure: bool,
-    /// The user allows mysql_clear_password over an insecure channel.
+    /// What the connection is (plain, TLS verified or not, a Unix socket).
+    pub channel: Channel,
+    /// The user allows mysql_clear_password to a peer that is not verified.
     pub allow_cleartext: bool,
+    /// The user allows asking the server for its RSA key over plain TCP.
+    pub get_server_public_key: bool,
+    /// The user wants the password sent only to a verified peer (or to a pinned key).
+    pub require_verified_tls: bool,
     /// The server's RSA public key (PEM) given by the user, if any.
     pub server_public_key: Option<&'a [u8]>,
     /// Randomness for RSA-OAEP padding.
@@ -81,10 +101,10 @@ impl Plugin {
     /// plugin state and the first response. Unknown plugins give `UnsupportedPlugin`.
     pub fn start(name: &str, ctx: &mut AuthContext<'_>, nonce: &[u8]) -> Result<(Plugin, Vec<u8>)> {
         Ok(match name {
-            MYSQL_NATIVE_PASSWORD => (Plugin::Native, native::scramble(ctx.password, nonce)),
+            MYSQL_NATIVE_PASSWORD => (Plugin::Native, native::scramble(ctx.password, nonce)?),
             MYSQL_CLEAR_PASSWORD => (Plugin::Clear, clear::start(ctx)?),
             CACHING_SHA2_PASSWORD => {
-                let (state, reply) = caching_sha2::CachingSha2::start(ctx, nonce);
+                let (state, reply) = caching_sha2::CachingSha2::start(ctx, nonce)?;
                 (Plugin::CachingSha2(state), reply)
             }
             SHA256_PASSWORD => {
@@ -132,12 +152,14 @@ mod tests {
     use super::public_key::tests::CountingRng;
     use super::*;
 
-    fn start(name: &str, secure: bool) -> Result<(Plugin, Vec<u8>)> {
+    fn start(name: &str, channel: Channel) -> Result<(Plugin, Vec<u8>)> {
         let mut rng = CountingRng(0);
         let mut ctx = AuthContext {
             password: b"secret",
-            secure,
+            channel,
             allow_cleartext: false,
+            get_server_public_key: true,
+            require_verified_tls: false,
             server_public_key: None,
             rng: &mut rng,
         };
@@ -147,37 +169,40 @@ mod tests {
     #[test]
     fn start_per_plugin() {
         let nonce: Vec<u8> = (1..=32).collect();
-        let (p, r) = start(MYSQL_NATIVE_PASSWORD, false).unwrap();
+        let (p, r) = start(MYSQL_NATIVE_PASSWORD, Channel::Plain).unwrap();
         assert_eq!(
             (p.name(), r),
-            (MYSQL_NATIVE_PASSWORD, native::scramble(b"secret", &nonce))
+            (
+                MYSQL_NATIVE_PASSWORD,
+                native::scramble(b"secret", &nonce).unwrap()
+            )
         );
-        let (p, r) = start(MYSQL_CLEAR_PASSWORD, true).unwrap();
+        let (p, r) = start(MYSQL_CLEAR_PASSWORD, Channel::VerifiedTls).unwrap();
         assert_eq!((p.name(), r), (MYSQL_CLEAR_PASSWORD, b"secret\0".to_vec()));
         assert_eq!(
-            start(MYSQL_CLEAR_PASSWORD, false),
+            start(MYSQL_CLEAR_PASSWORD, Channel::UnverifiedTls),
             Err(ProtoError::CleartextRefused(MYSQL_CLEAR_PASSWORD.into()))
         );
-        let (p, r) = start(CACHING_SHA2_PASSWORD, false).unwrap();
+        let (p, r) = start(CACHING_SHA2_PASSWORD, Channel::Plain).unwrap();
         assert_eq!(
             (p.name(), r),
             (
                 CACHING_SHA2_PASSWORD,
-                caching_sha2::scramble(b"secret", &nonce)
+                caching_sha2::scramble(b"secret", &nonce).unwrap()
             )
         );
-        let (p, r) = start(SHA256_PASSWORD, false).unwrap();
+        let (p, r) = start(SHA256_PASSWORD, Channel::Plain).unwrap();
         assert_eq!(
             (p.name(), r),
             (SHA256_PASSWORD, vec![sha256::REQUEST_PUBLIC_KEY])
         );
-        let (p, r) = start(CLIENT_ED25519, false).unwrap();
+        let (p, r) = start(CLIENT_ED25519, Channel::Plain).unwrap();
         assert_eq!(
             (p.name(), r),
             (CLIENT_ED25519, ed25519::sign(b"secret", &nonce).unwrap())
         );
         assert_eq!(
-            start("auth_gssapi_client", true),
+            start("auth_gssapi_client", Channel::VerifiedTls),
             Err(ProtoError::UnsupportedPlugin("auth_gssapi_client".into()))
         );
         for name in [
@@ -191,13 +216,64 @@ mod tests {
         assert!(!Plugin::supported("dialog"));
     }
 
+    /// A nonce shorter than 20 bytes (32 for ed25519) is malformed, for every plugin
+    /// that uses one, whatever the password; exactly 20 (or more) is fine.
+    #[test]
+    fn short_nonces_are_refused() {
+        for name in [
+            MYSQL_NATIVE_PASSWORD,
+            CACHING_SHA2_PASSWORD,
+            SHA256_PASSWORD,
+            CLIENT_ED25519,
+        ] {
+            for password in [&b"secret"[..], b""] {
+                let mut rng = CountingRng(0);
+                let mut ctx = AuthContext {
+                    password,
+                    channel: Channel::UnixSocket,
+                    allow_cleartext: false,
+                    get_server_public_key: false,
+                    require_verified_tls: false,
+                    server_public_key: None,
+                    rng: &mut rng,
+                };
+                let need = if name == CLIENT_ED25519 { 32 } else { 20 };
+                for len in [0, 1, 8, need - 1] {
+                    let nonce = vec![0x41; len];
+                    assert!(
+                        matches!(
+                            Plugin::start(name, &mut ctx, &nonce),
+                            Err(ProtoError::Malformed(_))
+                        ),
+                        "{name} accepted a {len}-byte nonce"
+                    );
+                }
+                assert!(Plugin::start(name, &mut ctx, &vec![0x41; need]).is_ok());
+            }
+        }
+        // mysql_clear_password uses no nonce: an empty one is normal.
+        let mut rng = CountingRng(0);
+        let mut ctx = AuthContext {
+            password: b"pw",
+            channel: Channel::UnixSocket,
+            allow_cleartext: false,
+            get_server_public_key: false,
+            require_verified_tls: false,
+            server_public_key: None,
+            rng: &mut rng,
+        };
+        assert!(Plugin::start(MYSQL_CLEAR_PASSWORD, &mut ctx, b"").is_ok());
+    }
+
     #[test]
     fn single_round_plugins_reject_more_data() {
         let mut rng = CountingRng(0);
         let mut ctx = AuthContext {
             password: b"x",
-            secure: true,
+            channel: Channel::UnixSocket,
             allow_cleartext: false,
+            get_server_public_key: false,
+            require_verified_tls: false,
             server_public_key: None,
             rng: &mut rng,
         };

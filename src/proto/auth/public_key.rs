@@ -10,6 +10,7 @@ use rand_core::CryptoRngCore;
 use rsa::pkcs1::DecodeRsaPublicKey;
 use rsa::pkcs8::DecodePublicKey;
 use rsa::{Oaep, RsaPublicKey};
+use zeroize::Zeroize;
 
 use super::{ProtoError, Result, NONCE_LEN};
 
@@ -57,18 +58,20 @@ pub fn encrypt_password(
     rng: &mut dyn CryptoRngCore,
 ) -> Result<Vec<u8>> {
     let key = parse(plugin, pem)?;
-    let message = xor_with_nonce(password, nonce);
+    // The password XOR a nonce the wire shows: as good as the password; zeroed after use.
+    let mut message = xor_with_nonce(password, nonce);
     let mut rng = rng;
-    key.encrypt(&mut rng, Oaep::new::<sha1::Sha1>(), &message)
-        .map_err(|e| ProtoError::Auth {
-            plugin,
-            reason: match e {
-                rsa::Error::MessageTooLong => {
-                    "the password is too long for the server's RSA key".into()
-                }
-                other => format!("RSA encryption failed: {other}"),
-            },
-        })
+    let encrypted = key.encrypt(&mut rng, Oaep::new::<sha1::Sha1>(), &message);
+    message.zeroize();
+    encrypted.map_err(|e| ProtoError::Auth {
+        plugin,
+        reason: match e {
+            rsa::Error::MessageTooLong => {
+                "the password is too long for the server's RSA key".into()
+            }
+            other => format!("RSA encryption failed: {other}"),
+        },
+    })
 }
 
 #[cfg(test)]

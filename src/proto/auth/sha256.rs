@@ -2,10 +2,14 @@
 //!
 //! No scramble: over TLS or a Unix socket the first response is the password,
 //! NUL-terminated. Otherwise it is RSA-encrypted with the server's public key: the
-//! user's, or one asked for by answering 0x01 and received as AuthMoreData holding
-//! the PEM. An empty password is a single NUL whatever the channel.
+//! user's, or (only when the user allows it) one asked for by answering 0x01 and
+//! received as AuthMoreData holding the PEM. [`policy`] decides which. An empty
+//! password is a single NUL whatever the channel.
+//!
+//! [`policy`]: super::policy
 
-use super::{public_key, AuthContext, AuthStep, ProtoError, Result, NONCE_LEN};
+use super::policy::{self, FullAuth};
+use super::{nonce20, public_key, AuthContext, AuthStep, ProtoError, Result};
 
 pub const NAME: &str = "sha256_password";
 
@@ -28,16 +32,19 @@ pub struct Sha256Password {
 
 impl Sha256Password {
     pub fn start(ctx: &mut AuthContext<'_>, nonce: &[u8]) -> Result<(Sha256Password, Vec<u8>)> {
-        let nonce = nonce[..nonce.len().min(NONCE_LEN)].to_vec();
+        let nonce = nonce20(NAME, nonce)?.to_vec();
         let (state, reply) = if ctx.password.is_empty() {
             (State::Sent, vec![0])
-        } else if ctx.secure {
-            (State::Sent, super::nul_terminated(ctx.password))
-        } else if let Some(pem) = ctx.server_public_key {
-            let enc = public_key::encrypt_password(NAME, pem, ctx.password, &nonce, ctx.rng)?;
-            (State::Sent, enc)
         } else {
-            (State::Key, vec![REQUEST_PUBLIC_KEY])
+            match policy::full_auth(ctx, NAME)? {
+                FullAuth::Clear => (State::Sent, super::nul_terminated(ctx.password)),
+                FullAuth::Encrypt(pem) => {
+                    let enc =
+                        public_key::encrypt_password(NAME, pem, ctx.password, &nonce, ctx.rng)?;
+                    (State::Sent, enc)
+                }
+                FullAuth::RequestKey => (State::Key, vec![REQUEST_PUBLIC_KEY]),
+            }
         };
         Ok((Sha256Password { nonce, state }, reply))
     }
@@ -65,18 +72,21 @@ impl Sha256Password {
 mod tests {
     use super::super::public_key::tests::{decrypt, CountingRng, PUBLIC_PEM};
     use super::super::public_key::xor_with_nonce;
+    use super::super::Channel;
     use super::*;
 
     fn ctx<'a>(
         rng: &'a mut CountingRng,
         password: &'a [u8],
-        secure: bool,
+        channel: Channel,
         key: Option<&'a [u8]>,
     ) -> AuthContext<'a> {
         AuthContext {
             password,
-            secure,
+            channel,
             allow_cleartext: false,
+            get_server_public_key: true,
+            require_verified_tls: false,
             server_public_key: key,
             rng,
         }
@@ -85,7 +95,7 @@ mod tests {
     #[test]
     fn secure_channel_sends_clear() {
         let mut rng = CountingRng(0);
-        let mut c = ctx(&mut rng, b"pw", true, None);
+        let mut c = ctx(&mut rng, b"pw", Channel::UnixSocket, None);
         let (mut p, first) = Sha256Password::start(&mut c, &[5; 20]).unwrap();
         assert_eq!(first, b"pw\0");
         assert!(p.more_data(&mut c, b"anything").is_err());
@@ -94,8 +104,9 @@ mod tests {
     #[test]
     fn empty_password_is_one_nul() {
         let mut rng = CountingRng(0);
-        for secure in [false, true] {
-            let mut c = ctx(&mut rng, b"", secure, None);
+        for channel in [Channel::Plain, Channel::UnverifiedTls] {
+            let mut c = ctx(&mut rng, b"", channel, None);
+            c.get_server_public_key = false;
             assert_eq!(Sha256Password::start(&mut c, &[5; 20]).unwrap().1, b"\0");
         }
     }
@@ -106,7 +117,7 @@ mod tests {
         let mut nonce: Vec<u8> = (100..120).collect();
         nonce.push(0);
         let mut rng = CountingRng(3);
-        let mut c = ctx(&mut rng, b"s3cr3t!", false, None);
+        let mut c = ctx(&mut rng, b"s3cr3t!", Channel::Plain, None);
         let (mut p, first) = Sha256Password::start(&mut c, &nonce).unwrap();
         assert_eq!(first, [REQUEST_PUBLIC_KEY]);
         let AuthStep::Send(enc) = p.more_data(&mut c, PUBLIC_PEM.as_bytes()).unwrap() else {
@@ -120,10 +131,33 @@ mod tests {
     fn given_key_encrypts_at_once() {
         let nonce: Vec<u8> = (1..=20).collect();
         let mut rng = CountingRng(0);
-        let mut c = ctx(&mut rng, b"pw", false, Some(PUBLIC_PEM.as_bytes()));
+        let mut c = ctx(&mut rng, b"pw", Channel::Plain, Some(PUBLIC_PEM.as_bytes()));
         let (_, first) = Sha256Password::start(&mut c, &nonce).unwrap();
         assert_eq!(decrypt(&first), xor_with_nonce(b"pw", &nonce));
-        let mut c = ctx(&mut rng, b"pw", false, Some(b"garbage"));
+        let mut c = ctx(&mut rng, b"pw", Channel::Plain, Some(b"garbage"));
         assert!(Sha256Password::start(&mut c, &nonce).is_err());
+    }
+
+    #[test]
+    fn plain_without_key_or_permission_is_refused() {
+        let nonce = [4u8; 20];
+        let mut rng = CountingRng(0);
+        let mut c = ctx(&mut rng, b"pw", Channel::Plain, None);
+        c.get_server_public_key = false;
+        assert!(matches!(
+            Sha256Password::start(&mut c, &nonce),
+            Err(ProtoError::Auth { plugin: NAME, .. })
+        ));
+        // Unverified TLS: clear by default, refused by the strict option.
+        let mut c = ctx(&mut rng, b"pw", Channel::UnverifiedTls, None);
+        assert_eq!(Sha256Password::start(&mut c, &nonce).unwrap().1, b"pw\0");
+        c.require_verified_tls = true;
+        assert!(Sha256Password::start(&mut c, &nonce).is_err());
+        // A short nonce.
+        let mut c = ctx(&mut rng, b"pw", Channel::UnixSocket, None);
+        assert!(matches!(
+            Sha256Password::start(&mut c, &nonce[..19]),
+            Err(ProtoError::Malformed(_))
+        ));
     }
 }

@@ -1,8 +1,9 @@
 //! Connection phase: greeting -> response -> (auth switch / more data)* -> OK or ERR.
 
 use rand_core::{CryptoRngCore, OsRng};
+use zeroize::Zeroize;
 
-use super::super::auth::{AuthContext, AuthStep, Plugin, MYSQL_NATIVE_PASSWORD};
+use super::super::auth::{AuthContext, AuthStep, Channel, Plugin, MYSQL_NATIVE_PASSWORD};
 use super::super::compress::Algorithm;
 use super::super::packets::generic::{EOF_HEADER, ERR_HEADER, OK_HEADER};
 use super::super::packets::{ErrPacket, Greeting, HandshakeResponse, OkPacket};
@@ -10,9 +11,16 @@ use super::super::reader::Reader;
 use super::super::writer::{put_lenenc_bytes, put_u32};
 use super::super::{ProtoError, Result};
 use crate::consts::capability::*;
+use crate::secret::Secret;
 
 /// AuthMoreData: extra plugin data from the server (caching_sha2_password, ...).
 const AUTH_MORE_DATA: u8 = 0x01;
+
+/// Auth switch requests and AuthMoreData packets one login may take. The longest real
+/// exchange is 3 (a switch to caching_sha2_password, "perform full authentication",
+/// the server's key); libmysqlclient follows a single switch. A server that goes on
+/// is malformed (2027), not a reason to loop.
+pub const MAX_AUTH_ROUNDS: u32 = 5;
 
 /// What we ask for from every server (then masked by what it offers).
 /// CLIENT_SESSION_TRACK stays off until something reads session state.
@@ -38,7 +46,7 @@ const USER_FLAG_MASK: u32 = !(CLIENT_COMPRESS
 #[derive(Debug, Clone, Default)]
 pub struct HandshakeConfig {
     pub user: Vec<u8>,
-    pub password: Vec<u8>,
+    pub password: Secret,
     pub database: Option<Vec<u8>>,
     /// Collation id sent in the response (one byte on the wire).
     pub collation: u8,
@@ -48,12 +56,19 @@ pub struct HandshakeConfig {
     pub max_packet_size: u32,
     /// Ask for TLS when the server offers it (CLIENT_SSL).
     pub tls: bool,
-    /// The connection is a Unix socket: as private as TLS for passwords.
+    /// TLS, when it is used, checks the server's certificate (VERIFY_CA or stronger):
+    /// only then is the TLS peer verified for passwords.
+    pub tls_verified: bool,
+    /// The connection is a Unix socket: a verified peer for passwords.
     pub unix_socket: bool,
-    /// Allow mysql_clear_password over a channel that is neither TLS nor a socket.
+    /// Allow mysql_clear_password to a peer that is not verified.
     pub allow_cleartext: bool,
+    /// Allow asking the server for its RSA key over plain TCP.
+    pub get_server_public_key: bool,
+    /// Send the password only to a verified peer or encrypted to a pinned key.
+    pub auth_requires_verified_tls: bool,
     /// The server's RSA public key (PEM) for caching_sha2_password/sha256_password
-    /// over plain TCP; without it the key is asked from the server.
+    /// over plain TCP; it always wins over a key the server would send.
     pub server_public_key: Option<Vec<u8>>,
     /// Ask for protocol compression. zstd falls back to zlib on a server without it.
     pub compress: Option<Algorithm>,
@@ -78,6 +93,8 @@ pub struct Handshake {
     mariadb_capabilities: u32,
     /// The authentication plugin in use (None before the greeting).
     auth: Option<Plugin>,
+    /// Auth switches and AuthMoreData packets so far (bounded by MAX_AUTH_ROUNDS).
+    rounds: u32,
     /// Randomness for RSA padding (the OS's unless a test injects its own).
     rng: Box<dyn CryptoRngCore + Send>,
 }
@@ -94,18 +111,31 @@ impl Handshake {
             capabilities: 0,
             mariadb_capabilities: 0,
             auth: None,
+            rounds: 0,
             rng,
         }
     }
-    /// TLS is negotiated or the connection is a Unix socket.
-    pub fn secure(&self) -> bool {
-        self.tls() || self.config.unix_socket
+    /// What the connection is for a password (valid after `greeting`): a socket stays
+    /// a socket with TLS on top; TLS counts as verified only when its mode checks the
+    /// certificate.
+    pub fn channel(&self) -> Channel {
+        if self.config.unix_socket {
+            Channel::UnixSocket
+        } else if !self.tls() {
+            Channel::Plain
+        } else if self.config.tls_verified {
+            Channel::VerifiedTls
+        } else {
+            Channel::UnverifiedTls
+        }
     }
     fn context(&mut self) -> AuthContext<'_> {
         AuthContext {
-            secure: self.secure(),
-            password: &self.config.password,
+            channel: self.channel(),
+            password: self.config.password.expose(),
             allow_cleartext: self.config.allow_cleartext,
+            get_server_public_key: self.config.get_server_public_key,
+            require_verified_tls: self.config.auth_requires_verified_tls,
             server_public_key: self.config.server_public_key.as_deref(),
             rng: &mut *self.rng,
         }
@@ -154,7 +184,7 @@ impl Handshake {
         self.capabilities = caps;
         let (plugin, auth_response) =
             Plugin::start(&plugin_name, &mut self.context(), &g.auth_plugin_data)?;
-        let response = HandshakeResponse {
+        let mut response = HandshakeResponse {
             capabilities: caps,
             max_packet_size: self.config.max_packet_size,
             collation: self.config.collation,
@@ -176,7 +206,10 @@ impl Handshake {
         self.mariadb_capabilities = mariadb_caps;
         self.auth = Some(plugin);
         self.greeting = Some(g);
-        Ok(HandshakeStep::Send(response.encode()))
+        let encoded = response.encode();
+        // The answer may be the password itself: only the caller's copy stays.
+        response.auth_response.zeroize();
+        Ok(HandshakeStep::Send(encoded))
     }
     /// COM_CHANGE_USER on an authenticated session: the same authentication exchange,
     /// begun from the session's original greeting (its nonce and plugin) with the
@@ -191,7 +224,7 @@ impl Handshake {
         } else {
             MYSQL_NATIVE_PASSWORD.to_owned()
         };
-        let (plugin, auth) = Plugin::start(
+        let (plugin, mut auth) = Plugin::start(
             &plugin_name,
             &mut self.context(),
             &greeting.auth_plugin_data,
@@ -212,6 +245,7 @@ impl Handshake {
             out.extend_from_slice(&auth);
             out.push(0);
         }
+        auth.zeroize();
         out.extend_from_slice(self.config.database.as_deref().unwrap_or_default());
         out.push(0);
         out.extend_from_slice(&u16::from(self.config.collation).to_le_bytes());
@@ -243,6 +277,16 @@ impl Handshake {
         step
     }
     fn auth_packet(&mut self, plugin: &mut Plugin, payload: &[u8]) -> Result<HandshakeStep> {
+        if matches!(payload.first(), Some(&EOF_HEADER | &AUTH_MORE_DATA)) {
+            self.rounds += 1;
+            if self.rounds > MAX_AUTH_ROUNDS {
+                return Err(ProtoError::Malformed(
+                    "the server went on with authentication beyond 5 rounds",
+                ));
+                // The message says 5.
+                const _: () = assert!(MAX_AUTH_ROUNDS == 5);
+            }
+        }
         match payload.first() {
             Some(&OK_HEADER) => Ok(HandshakeStep::Done(OkPacket::decode(
                 payload,
@@ -332,7 +376,7 @@ mod tests {
     fn capture_config() -> HandshakeConfig {
         HandshakeConfig {
             user: b"root".to_vec(),
-            password: Vec::new(),
+            password: Secret::default(),
             database: Some(b"test".to_vec()),
             collation: 45,
             // The driver's Python layer asks for multi-statements by default.
@@ -343,8 +387,11 @@ mod tests {
             ],
             max_packet_size: 16 << 20,
             tls: false,
+            tls_verified: false,
             unix_socket: false,
             allow_cleartext: false,
+            get_server_public_key: false,
+            auth_requires_verified_tls: false,
             server_public_key: None,
             compress: None,
         }
@@ -355,14 +402,15 @@ mod tests {
         let greeting = Greeting::decode(&captured("a", "greeting")).unwrap();
         let config = HandshakeConfig {
             user: b"bob".to_vec(),
-            password: b"secret".to_vec(),
+            password: b"secret".to_vec().into(),
             database: None,
             ..capture_config()
         };
         let caps = BASE_CAPABILITIES & greeting.capabilities;
         let mut hs = Handshake::new(config);
         let p = hs.change_user(greeting.clone(), caps).unwrap();
-        let scramble = crate::proto::auth::native::scramble(b"secret", &greeting.auth_plugin_data);
+        let scramble =
+            crate::proto::auth::native::scramble(b"secret", &greeting.auth_plugin_data).unwrap();
         let mut want = vec![0x11];
         want.extend_from_slice(b"bob\0");
         want.push(20);
@@ -504,7 +552,7 @@ mod tests {
     #[test]
     fn password_and_flags() {
         let config = HandshakeConfig {
-            password: b"secret".to_vec(),
+            password: b"secret".to_vec().into(),
             database: None,
             client_flag: CLIENT_FOUND_ROWS
                 | CLIENT_COMPRESS
@@ -542,7 +590,7 @@ mod tests {
         ));
 
         let mut hs = Handshake::new(HandshakeConfig {
-            password: b"secret".to_vec(),
+            password: b"secret".to_vec().into(),
             ..capture_config()
         });
         send(hs.greeting(&captured("d", "greeting")).unwrap());
@@ -598,7 +646,7 @@ mod tests {
         let mut g = Greeting::decode(&captured("a", "greeting")).unwrap();
         g.auth_plugin_name = "auth_gssapi_client".into();
         let mut hs = Handshake::new(HandshakeConfig {
-            password: b"secret".to_vec(),
+            password: b"secret".to_vec().into(),
             ..capture_config()
         });
         let r = HandshakeResponse::decode(&send(hs.greeting(&g.encode()).unwrap())).unwrap();
@@ -633,14 +681,14 @@ mod tests {
     fn caching_sha2_fast_path_waits_for_ok() {
         let nonce = Greeting::decode(&sha2_greeting()).unwrap().auth_plugin_data;
         let mut hs = Handshake::new(HandshakeConfig {
-            password: b"secret".to_vec(),
+            password: b"secret".to_vec().into(),
             ..capture_config()
         });
         let r = HandshakeResponse::decode(&send(hs.greeting(&sha2_greeting()).unwrap())).unwrap();
         assert_eq!(r.auth_plugin_name, "caching_sha2_password");
         assert_eq!(
             r.auth_response,
-            crate::proto::auth::caching_sha2::scramble(b"secret", &nonce)
+            crate::proto::auth::caching_sha2::scramble(b"secret", &nonce).unwrap()
         );
         assert_eq!(hs.packet(b"\x01\x03").unwrap(), HandshakeStep::Wait);
         assert!(matches!(
@@ -651,28 +699,43 @@ mod tests {
 
     #[test]
     fn caching_sha2_full_auth_depends_on_the_channel() {
-        // Plain TCP, no key: ask for it (0x02), never the password.
+        // Plain TCP, no key, not allowed to fetch one: refused (2061), nothing sent.
         let mut hs = Handshake::new(HandshakeConfig {
-            password: b"secret".to_vec(),
+            password: b"secret".to_vec().into(),
+            ..capture_config()
+        });
+        send(hs.greeting(&sha2_greeting()).unwrap());
+        assert_eq!(hs.channel(), Channel::Plain);
+        assert!(matches!(
+            hs.packet(b"\x01\x04"),
+            Err(ProtoError::Auth {
+                plugin: "caching_sha2_password",
+                ..
+            })
+        ));
+        // Allowed to fetch it: ask for it (0x02), never the password.
+        let mut hs = Handshake::new(HandshakeConfig {
+            password: b"secret".to_vec().into(),
+            get_server_public_key: true,
             ..capture_config()
         });
         send(hs.greeting(&sha2_greeting()).unwrap());
         assert_eq!(send(hs.packet(b"\x01\x04").unwrap()), b"\x02");
         // Unix socket: the password in clear.
         let mut hs = Handshake::new(HandshakeConfig {
-            password: b"secret".to_vec(),
+            password: b"secret".to_vec().into(),
             unix_socket: true,
             ..capture_config()
         });
         send(hs.greeting(&sha2_greeting()).unwrap());
-        assert!(hs.secure() && !hs.tls());
+        assert!(hs.channel() == Channel::UnixSocket && !hs.tls());
         assert_eq!(send(hs.packet(b"\x01\x04").unwrap()), b"secret\0");
     }
 
     #[test]
     fn switch_to_ed25519_and_sha256() {
         let mut hs = Handshake::new(HandshakeConfig {
-            password: b"secret".to_vec(),
+            password: b"secret".to_vec().into(),
             ..capture_config()
         });
         send(hs.greeting(&captured("a", "greeting")).unwrap());
@@ -687,7 +750,7 @@ mod tests {
         );
         assert_eq!(hs.plugin(), "client_ed25519");
         let mut hs = Handshake::new(HandshakeConfig {
-            password: b"secret".to_vec(),
+            password: b"secret".to_vec().into(),
             unix_socket: true,
             ..capture_config()
         });
@@ -700,6 +763,167 @@ mod tests {
         // Clear text is fine over a socket too.
         let reply = send(hs.packet(b"\xfemysql_clear_password\0").unwrap());
         assert_eq!(reply, b"secret\0");
+    }
+
+    /// The channel the plugins see: TLS counts as verified only with a mode that
+    /// checks the certificate; a socket is a socket even with TLS on top.
+    #[test]
+    fn channel_follows_tls_and_verification() {
+        let mut g = Greeting::decode(&captured("a", "greeting")).unwrap();
+        g.capabilities |= CLIENT_SSL;
+        let with_ssl = g.encode();
+        let channel = |tls, tls_verified, unix_socket, greeting: &[u8]| {
+            let mut hs = Handshake::new(HandshakeConfig {
+                tls,
+                tls_verified,
+                unix_socket,
+                ..capture_config()
+            });
+            hs.greeting(greeting).unwrap();
+            hs.channel()
+        };
+        let plain = captured("a", "greeting");
+        assert_eq!(channel(false, false, false, &with_ssl), Channel::Plain);
+        assert_eq!(channel(true, true, false, &plain), Channel::Plain);
+        assert_eq!(
+            channel(true, false, false, &with_ssl),
+            Channel::UnverifiedTls
+        );
+        assert_eq!(channel(true, true, false, &with_ssl), Channel::VerifiedTls);
+        assert_eq!(channel(true, false, true, &with_ssl), Channel::UnixSocket);
+        assert_eq!(channel(false, false, true, &plain), Channel::UnixSocket);
+    }
+
+    /// A MITM that offers TLS (unverified) and switches to mysql_clear_password gets
+    /// nothing; with verification, or when allowed, the password is sent.
+    #[test]
+    fn clear_password_over_unverified_tls() {
+        let mut g = Greeting::decode(&captured("a", "greeting")).unwrap();
+        g.capabilities |= CLIENT_SSL;
+        let with_ssl = g.encode();
+        let run = |config: HandshakeConfig| {
+            let mut hs = Handshake::new(HandshakeConfig {
+                password: b"secret".to_vec().into(),
+                tls: true,
+                ..config
+            });
+            send(hs.greeting(&with_ssl).unwrap());
+            hs.packet(b"\xfemysql_clear_password\0")
+        };
+        assert_eq!(
+            run(capture_config()),
+            Err(ProtoError::CleartextRefused("mysql_clear_password".into()))
+        );
+        let sent = HandshakeStep::Send(b"secret\0".to_vec());
+        for config in [
+            HandshakeConfig {
+                tls_verified: true,
+                ..capture_config()
+            },
+            HandshakeConfig {
+                allow_cleartext: true,
+                ..capture_config()
+            },
+        ] {
+            assert_eq!(run(config).unwrap(), sent);
+        }
+        // The strict option overrides allow_cleartext over unverified TLS.
+        assert!(matches!(
+            run(HandshakeConfig {
+                allow_cleartext: true,
+                auth_requires_verified_tls: true,
+                ..capture_config()
+            }),
+            Err(ProtoError::Auth { .. })
+        ));
+    }
+
+    /// A server may not go on switching plugins (or sending more data) for ever: the
+    /// longest real exchange fits, one round more is 2027.
+    #[test]
+    fn auth_rounds_are_bounded() {
+        let mut switch = b"\xfemysql_native_password\0".to_vec();
+        switch.extend_from_slice(&[0x41; 20]);
+        switch.push(0);
+        let mut hs = Handshake::new(HandshakeConfig {
+            password: b"secret".to_vec().into(),
+            ..capture_config()
+        });
+        send(hs.greeting(&captured("a", "greeting")).unwrap());
+        for _ in 0..MAX_AUTH_ROUNDS {
+            send(hs.packet(&switch).unwrap());
+        }
+        let err = hs.packet(&switch).unwrap_err();
+        assert!(matches!(err, ProtoError::Malformed(_)), "{err:?}");
+        assert_eq!(crate::error::Error::from(err).code(), 2027);
+        // AuthMoreData counts too. The longest real exchange (a switch to caching_sha2,
+        // full authentication, the server's key; then OK) fits.
+        let mut hs = Handshake::new(HandshakeConfig {
+            password: b"secret".to_vec().into(),
+            get_server_public_key: true,
+            ..capture_config()
+        });
+        send(hs.greeting(&captured("a", "greeting")).unwrap());
+        let mut to_sha2 = b"\xfecaching_sha2_password\0".to_vec();
+        to_sha2.extend_from_slice(&[0x42; 20]);
+        to_sha2.push(0);
+        send(hs.packet(&to_sha2).unwrap());
+        assert_eq!(send(hs.packet(b"\x01\x04").unwrap()), b"\x02");
+        let mut key = vec![0x01];
+        key.extend_from_slice(crate::proto::auth::public_key::tests::PUBLIC_PEM.as_bytes());
+        assert_eq!(send(hs.packet(&key).unwrap()).len(), 256);
+        assert!(matches!(
+            hs.packet(&captured("a", "ok")).unwrap(),
+            HandshakeStep::Done(_)
+        ));
+    }
+
+    /// Greetings and switch requests with a nonce shorter than 20 bytes are malformed.
+    #[test]
+    fn short_nonce_is_refused() {
+        // Without CLIENT_SECURE_CONNECTION a greeting carries 8 bytes of nonce only.
+        let mut g = Greeting::decode(&captured("a", "greeting")).unwrap();
+        g.capabilities &= !CLIENT_SECURE_CONNECTION;
+        assert_eq!(
+            Greeting::decode(&g.encode())
+                .unwrap()
+                .auth_plugin_data
+                .len(),
+            8
+        );
+        for password in [&b"secret"[..], b""] {
+            let err = Handshake::new(HandshakeConfig {
+                password: password.into(),
+                ..capture_config()
+            })
+            .greeting(&g.encode())
+            .unwrap_err();
+            assert!(matches!(err, ProtoError::Malformed(_)), "{err:?}");
+        }
+        let mut hs = Handshake::new(HandshakeConfig {
+            password: b"secret".to_vec().into(),
+            ..capture_config()
+        });
+        send(hs.greeting(&captured("a", "greeting")).unwrap());
+        for plugin in ["mysql_native_password", "caching_sha2_password"] {
+            let mut switch = vec![0xFE];
+            switch.extend_from_slice(plugin.as_bytes());
+            switch.extend_from_slice(b"\0short\0");
+            assert!(matches!(hs.packet(&switch), Err(ProtoError::Malformed(_))));
+        }
+    }
+
+    /// Debug of the configuration (and so of every struct holding it) never shows the
+    /// password.
+    #[test]
+    fn debug_never_shows_the_password() {
+        let config = HandshakeConfig {
+            password: b"hunter2-pw".to_vec().into(),
+            ..capture_config()
+        };
+        let shown = format!("{config:?} {config:#?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("password"));
     }
 
     #[test]
