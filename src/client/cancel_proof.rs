@@ -21,6 +21,9 @@
 //!   the server's own @@socket is the file we connected to (a proxy listening there
 //!   would forward the question to a server with another socket), and both sessions
 //!   show 'localhost' (a proxy reaching its server over TCP shows an address).
+//!   SO_PEERCRED names the process that called listen(): under socket activation
+//!   that is the service manager, and a server restarted between our timeout and
+//!   the side connection (our session then already gone) would pass the pid check.
 //!
 //! Between this check and the KILL (one round trip) the id stays ours: a server
 //! never hands out a live session's id again, and MariaDB and MySQL do not reuse

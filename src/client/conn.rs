@@ -711,7 +711,8 @@ impl Conn {
 
     /// The wait was interrupted or timed out mid-statement: cancel the statement on
     /// the server, drain what it still sends, and report the original cause. If the
-    /// cancel fails the session is closed instead.
+    /// cancel fails, or cannot prove it reached this session, the session is closed
+    /// instead.
     fn cancel_after(&mut self, cause: IoError) -> Error {
         let timed_out = matches!(cause, IoError::TimedOut);
         match cancel::kill_query(&self.options, &self.server) {
