@@ -7,8 +7,10 @@
         link.down.cut_after = link.down.count + 100   # switch at runtime
 
 The proxy listens on 127.0.0.1:0 and forwards each accepted connection to ``target``
-with two pump threads, ``up`` (client -> server) and ``down`` (server -> client). Each
-direction has its own faults, read at every step so they can be changed at any time:
+(given a list of ``(host, port)`` targets, to each in turn: round-robin, like a load
+balancer in front of several servers) with two pump threads, ``up`` (client -> server)
+and ``down`` (server -> client). Each direction has its own faults, read at every
+step so they can be changed at any time:
 
 ``latency``     seconds to sleep before forwarding each chunk received
 ``fragment``    forward in slices of this many bytes (1: one byte per send()); 0: as read
@@ -103,6 +105,7 @@ class Link:
         self.index = index
         self.client = client
         self.server = None
+        self.target = proxy.targets[index % len(proxy.targets)]
         self.up = faults.up
         self.down = faults.down
         self.accept = faults.accept
@@ -144,7 +147,7 @@ class Link:
         if self.accept == "deaf":
             return  # held open until the proxy closes; nothing is ever sent
         try:
-            self.server = socket.create_connection(self.proxy.target, timeout=5)
+            self.server = socket.create_connection(self.target, timeout=5)
             self.server.settimeout(None)
             self.server.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
@@ -260,7 +263,10 @@ class Link:
 
 class FaultProxy:
     def __init__(self, target, *, lifetime=300.0, max_links=200):
-        self.target = (target[0], int(target[1]))
+        # One (host, port), or a list of them: connection i goes to targets[i % n].
+        targets = [target] if isinstance(target[0], str) else list(target)
+        self.targets = [(host, int(port)) for host, port in targets]
+        self.target = self.targets[0]
         self.defaults = Faults()
         self.plan: dict[int, Faults] = {}  # per connection index (0 = first accepted)
         self.links: list[Link] = []

@@ -378,9 +378,9 @@ def _stall_query(phase, link):
 @pytest.mark.parametrize("phase", ["first-byte", "mid-result"])
 def test_stall_read_timeout_fires_on_time(proxy, pconnect, phase):
     """Only this connection is stalled; the cancel's side connection (a new connection
-    through the same proxy) is not, so KILL QUERY reaches the server, but the drain of
-    the stalled connection can never finish: the caller still gets its timeout at the
-    deadline (plus the cancel's short drain grace), and the connection is then closed
+    through the same proxy) is not, but through a proxy the cancel cannot prove it
+    reached our session, so it kills nothing: the caller still gets its timeout at the
+    deadline (plus the cancel's own short time), and the connection is then closed
     (2006 on next use)."""
     c, link = _prepared(pconnect, proxy, read_timeout=1)
     _stall_query(phase, link)

@@ -30,6 +30,9 @@ pub struct ServerInfo {
     pub connection_id: u32,
     pub protocol_version: u8,
     pub is_mariadb: bool,
+    /// The socket's own and peer addresses (a cancel goes to this peer and proves
+    /// it reached this session by them).
+    pub ends: crate::io::Ends,
 }
 
 /// What the last finished statement reported (OK / EOF fields).
@@ -97,11 +100,22 @@ impl Conn {
     /// Open a session: TCP/Unix connect and the whole handshake share one
     /// deadline of `connect_timeout`.
     pub fn connect(options: &Options, hook: &mut dyn Interrupt) -> Result<Conn> {
+        Conn::connect_to(options, &options.endpoint, hook)
+    }
+
+    /// `connect`, but the socket goes to `endpoint` (a cancel: the main connection's
+    /// peer address); TLS still checks the name in `options`.
+    pub fn connect_to(
+        options: &Options,
+        endpoint: &crate::io::Endpoint,
+        hook: &mut dyn Interrupt,
+    ) -> Result<Conn> {
         let deadline = Deadline::after(options.connect_timeout);
         let target = options.target();
-        let unix = matches!(options.endpoint, crate::io::Endpoint::Unix(_));
-        let sock = Socket::connect(&options.endpoint, deadline, hook)
+        let unix = matches!(endpoint, crate::io::Endpoint::Unix(_));
+        let sock = Socket::connect(endpoint, deadline, hook)
             .map_err(|e| Error::from_connect_io(e, &target, unix))?;
+        let ends = sock.ends();
         let mut wire = Wire::new(sock, options.max_packet);
         let connect_err = |e: WireError| match e {
             WireError::Io(e) => Error::from_connect_io(e, &target, unix),
@@ -173,6 +187,7 @@ impl Conn {
                 version: greeting.version().to_string(),
                 connection_id: greeting.connection_id,
                 protocol_version: greeting.protocol_version,
+                ends,
             },
             last: LastStatus::default(),
             phase: Phase::Idle,
@@ -711,19 +726,17 @@ impl Conn {
 
     /// The wait was interrupted or timed out mid-statement: cancel the statement on
     /// the server, drain what it still sends, and report the original cause. If the
-    /// cancel fails the session is closed instead.
+    /// cancel fails, or cannot prove it reached this session, the session is closed
+    /// instead.
     fn cancel_after(&mut self, cause: IoError) -> Error {
         let timed_out = matches!(cause, IoError::TimedOut);
-        match cancel::kill_query(&self.options, self.server.connection_id) {
+        match cancel::kill_query(&self.options, &self.server) {
             Ok(()) => {
                 if let Err(e) = self.drain_until(cancel::drain_deadline()) {
                     self.break_with(&format!("could not drain after cancel: {}", e.message()));
                 }
             }
-            Err(e) => self.break_with(&format!(
-                "statement could not be cancelled: {}",
-                e.message()
-            )),
+            Err(reason) => self.break_with(&reason),
         }
         match (timed_out, self.is_broken()) {
             (false, _) => Error::interrupted(),

@@ -1,6 +1,7 @@
 //! The blocking driver: runs proto state machines over io. No Python here.
 
 mod cancel;
+mod cancel_proof;
 mod conn;
 mod options;
 mod wire;

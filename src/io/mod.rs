@@ -6,6 +6,7 @@
 pub mod deadline;
 pub mod file;
 pub mod interrupt;
+pub mod peer;
 pub mod poll;
 pub mod socket;
 pub mod stream;
@@ -14,6 +15,7 @@ pub mod tls_config;
 
 pub use deadline::Deadline;
 pub use interrupt::{Interrupt, NoInterrupt, Stop};
+pub use peer::Ends;
 pub use poll::{wait, Direction, IoError, IoStats};
 pub use socket::{Endpoint, ShutdownHandle, Socket};
 pub use stream::Stream;
