@@ -79,9 +79,22 @@ def test_wrong_ca_is_refused(tls_server, other_ca):
 def test_public_roots_do_not_trust_a_private_ca(tls_server):
     import unshaken
 
+    # VERIFY_IDENTITY without a CA checks the chain against the public web roots.
     with pytest.raises(unshaken.OperationalError) as e:
-        tls_connect(tls_server, ssl_mode="VERIFY_CA")
+        tls_connect(tls_server, ssl_mode="VERIFY_IDENTITY")
     assert e.value.args[0] == 2026
+    assert "UnknownIssuer" in e.value.args[1]
+
+
+def test_verify_ca_without_a_ca_is_refused(tls_server):
+    import unshaken
+
+    # The public roots with no host-name check would accept anyone's public certificate.
+    for kw in ({"ssl_mode": "VERIFY_CA"}, {"ssl_mode": "VERIFY_CA", "ssl": {"cert": None}}):
+        with pytest.raises(unshaken.OperationalError) as e:
+            tls_connect(tls_server, **kw)
+        assert e.value.args[0] == 2026
+        assert "VERIFY_CA needs a CA" in e.value.args[1]
 
 
 def test_wrong_host_name(tls_server):

@@ -29,8 +29,8 @@ pub enum Verify {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TlsSettings {
     pub verify: Verify,
-    /// PEM file of trusted CAs; without it (and without `ca_dir`) the bundled
-    /// public web roots are trusted.
+    /// PEM file of trusted CAs. Without it (and without `ca_dir`) VERIFY_IDENTITY
+    /// trusts the bundled public web roots; VERIFY_CA is refused (see `roots`).
     pub ca_file: Option<PathBuf>,
     /// A directory of PEM files of trusted CAs.
     pub ca_dir: Option<PathBuf>,
@@ -127,9 +127,19 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     Ok(certs)
 }
 
+/// Refused: VERIFY_CA (chain, no name) over the public web roots. Anyone holding a
+/// public certificate for any domain would pass, so it proves nothing about the server
+/// (libpq refuses `sslrootcert=system` without a full check for the same reason).
+pub const VERIFY_CA_NEEDS_CA: &str = "ssl_mode VERIFY_CA needs a CA of your own (ssl ca or \
+     capath): against the public web roots it would accept any public certificate for any \
+     host; name a CA, or use VERIFY_IDENTITY to check the host name against the public roots";
+
 fn roots(s: &TlsSettings) -> Result<RootCertStore, String> {
     let mut store = RootCertStore::empty();
     if s.ca_file.is_none() && s.ca_dir.is_none() {
+        if s.verify == Verify::Chain {
+            return Err(VERIFY_CA_NEEDS_CA.into());
+        }
         store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         return Ok(store);
     }
@@ -252,4 +262,39 @@ impl ServerCertVerifier for IgnoreName {
 pub fn server_name(host: &str) -> Result<ServerName<'static>, String> {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     ServerName::try_from(host.to_string()).map_err(|e| format!("invalid server name {host:?}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(verify: Verify, ca_file: Option<PathBuf>) -> TlsSettings {
+        TlsSettings {
+            verify,
+            ca_file,
+            ca_dir: None,
+            cert_file: None,
+            key_file: None,
+        }
+    }
+
+    #[test]
+    fn verify_ca_without_a_ca_is_refused() {
+        let err = build(&settings(Verify::Chain, None)).err().unwrap();
+        assert_eq!(err, VERIFY_CA_NEEDS_CA);
+    }
+
+    #[test]
+    fn verify_identity_without_a_ca_uses_the_public_roots() {
+        assert!(build(&settings(Verify::ChainAndName, None)).is_ok());
+        assert!(build(&settings(Verify::Nothing, None)).is_ok());
+    }
+
+    #[test]
+    fn verify_ca_with_a_ca_file_is_not_refused_for_lack_of_one() {
+        // A missing file fails on reading it, not with the "needs a CA" refusal.
+        let missing = PathBuf::from("/nonexistent/unshaken-ca.pem");
+        let err = build(&settings(Verify::Chain, Some(missing))).err().unwrap();
+        assert!(err.contains("unshaken-ca.pem"), "{err}");
+    }
 }
