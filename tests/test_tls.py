@@ -160,3 +160,56 @@ def test_ctrl_c_cancel_over_tls(tls_server):
         assert time.monotonic() - t0 < 1.5
         cur.execute("SELECT 7")
         assert cur.fetchone() == (7,)
+
+
+def cnf(tmp_path, *lines):
+    path = tmp_path / "my.cnf"
+    path.write_text("[client]\n" + "".join(f"{line}\n" for line in lines))
+    return {"read_default_file": str(path)}
+
+
+def test_option_file_verify_server_cert_checks_ca_and_name(tls_server, other_ca, tmp_path):
+    import unshaken
+
+    good = cnf(tmp_path, f"ssl-ca={tls_server.ssl_ca}", "ssl-verify-server-cert")
+    with tls_connect(tls_server, **good) as c:
+        assert session_cipher(c)
+    # VERIFY_IDENTITY: the name is checked too.
+    with pytest.raises(unshaken.OperationalError) as e:
+        tls_connect(tls_server, host="127.0.0.2", **good)
+    assert e.value.args[0] == 2026 and "not valid for name" in e.value.args[1]
+    bad = cnf(tmp_path, f"ssl_ca = {other_ca}", "ssl_verify_server_cert = 1")
+    with pytest.raises(unshaken.OperationalError) as e:
+        tls_connect(tls_server, **bad)
+    assert e.value.args[0] == 2026 and "invalid peer certificate" in e.value.args[1]
+
+
+def test_option_file_ssl_mode_verify_ca(tls_server, other_ca, tmp_path):
+    import unshaken
+
+    kw = cnf(tmp_path, "ssl-mode=VERIFY_CA", f"ssl-ca={tls_server.ssl_ca}")
+    with tls_connect(tls_server, host="127.0.0.2", **kw) as c:  # chain only, not the name
+        assert session_cipher(c)
+    with pytest.raises(unshaken.OperationalError) as e:
+        tls_connect(tls_server, **cnf(tmp_path, "ssl-mode=VERIFY_CA", f"ssl-ca={other_ca}"))
+    assert e.value.args[0] == 2026
+    # An explicit ssl_mode wins over the file's.
+    with tls_connect(tls_server, ssl_mode="DISABLED", **kw) as c:
+        assert session_cipher(c) == ""
+
+
+def test_option_file_client_certificate(tls_server, tmp_path):
+    kw = cnf(tmp_path, f"ssl-ca={tls_server.ssl_ca}", f"ssl-cert={tls_server.client_cert}",
+             f"ssl-key={tls_server.client_key}")
+    with tls_connect(tls_server, user="x509user", password="", **kw) as c:
+        cur = c.cursor()
+        cur.execute("SELECT CURRENT_USER()")
+        assert cur.fetchone()[0].startswith("x509user@")
+
+
+def test_option_file_tls_option_we_cannot_honour_raises(tls_server, tmp_path):
+    import unshaken
+
+    kw = cnf(tmp_path, f"ssl-ca={tls_server.ssl_ca}", "ssl-crl=/etc/crl.pem")
+    with pytest.raises(unshaken.NotSupportedError, match=r"my\.cnf.*'ssl-crl'"):
+        tls_connect(tls_server, **kw)

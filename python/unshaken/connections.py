@@ -24,7 +24,7 @@ from ._exceptions import (
     ProgrammingError,
     Warning,
 )
-from ._optionfile import read_options
+from ._optionfile import merge_into, read_options
 from .constants import CLIENT, CR, FIELD_TYPE
 from .converters import _bytes_or_str, conversions
 
@@ -258,9 +258,7 @@ class Connection:
         file_params = read_options(
             params.get("read_default_file"), params.get("read_default_group")
         )
-        for name, value in file_params.items():
-            if params.get(name) is None:  # explicit arguments win over the file
-                params[name] = value
+        merge_into(params, file_params)  # explicit arguments win over the file
         _check_unsupported(params)
 
         conv = params.get("conv")
