@@ -235,3 +235,70 @@ def test_storm_unshaken_and_pymysql(server_kwargs):
     assert rows["unshaken"][2:4] == ["0", "0"], summary  # errors, wrong results
     assert int(rows["pymysql"][1]) > 0, summary
     assert "# unshaken: no failure" in r.stdout
+
+
+def _descendants(pid):
+    """Pids of every live descendant of ``pid`` (from /proc/*/stat)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _proc_bytes(pid, name):
+    try:
+        with open(f"/proc/{pid}/{name}", "rb") as f:
+            return f.read()
+    except OSError:  # gone already
+        return b""
+
+
+@pytest.mark.slow
+def test_storm_workers_never_see_the_password(server_kwargs, conn):
+    # A password of its own, so the test does not depend on how the server is set up.
+    password = "pw-" + os.urandom(12).hex()
+    cur = conn.cursor()
+    cur.execute("CREATE USER IF NOT EXISTS 'storm_pw'@'%%' IDENTIFIED BY %s", (password,))
+    cur.execute("ALTER USER 'storm_pw'@'%%' IDENTIFIED BY %s", (password,))
+    cur.execute("GRANT ALL ON *.* TO 'storm_pw'@'%'")
+    kw = {**server_kwargs, "user": "storm_pw", "password": ""}
+    args = ["storm", *_conn_args(kw), "--seconds", "1", "--drivers", "unshaken"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "unshaken", *args], stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL,
+        env=_clean_env(MYSQL_PWD=password),  # the user's way to keep it out of argv
+    )
+    seen = {}
+    try:
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and time.monotonic() < deadline:
+            for pid in _descendants(proc.pid):
+                cmdline = _proc_bytes(pid, "cmdline")
+                environ = _proc_bytes(pid, "environ")
+                if cmdline:
+                    seen[pid] = cmdline.replace(b"\0", b" ").decode("utf-8", "replace")
+                assert password.encode() not in cmdline, seen.get(pid)
+                assert password.encode() not in environ, seen.get(pid)
+            time.sleep(0.02)
+        out = proc.communicate(timeout=5)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, out
+    assert "# unshaken: no failure" in out  # the workers did log in with the password
+    assert any("_storm_worker" in c for c in seen.values()), seen
+    assert any("_killer" in c for c in seen.values()), seen
