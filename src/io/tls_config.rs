@@ -294,7 +294,9 @@ mod tests {
     fn verify_ca_with_a_ca_file_is_not_refused_for_lack_of_one() {
         // A missing file fails on reading it, not with the "needs a CA" refusal.
         let missing = PathBuf::from("/nonexistent/unshaken-ca.pem");
-        let err = build(&settings(Verify::Chain, Some(missing))).err().unwrap();
+        let err = build(&settings(Verify::Chain, Some(missing)))
+            .err()
+            .unwrap();
         assert!(err.contains("unshaken-ca.pem"), "{err}");
     }
 }
