@@ -144,7 +144,7 @@ def test_user_password_name(srv):
 def test_read_default_file(srv, tmp_path):
     cnf = tmp_path / "my.cnf"
     cnf.write_text("[client]\nuser = djuser\npassword = dj pw\ndatabase = djdb\n")
-    conn = wrapper(srv, USER="", NAME="", OPTIONS={"read_default_file": str(cnf)})
+    conn = wrapper(srv, USER="", PASSWORD="", NAME="", OPTIONS={"read_default_file": str(cnf)})
     try:
         user, db = one(conn, "SELECT CURRENT_USER(), DATABASE()")
         assert user.startswith("djuser@") and db == "djdb"
