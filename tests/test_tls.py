@@ -213,3 +213,19 @@ def test_option_file_tls_option_we_cannot_honour_raises(tls_server, tmp_path):
     kw = cnf(tmp_path, f"ssl-ca={tls_server.ssl_ca}", "ssl-crl=/etc/crl.pem")
     with pytest.raises(unshaken.NotSupportedError, match=r"my\.cnf.*'ssl-crl'"):
         tls_connect(tls_server, **kw)
+
+
+def test_option_file_cannot_weaken_the_ssl_argument(tls_server, other_ca, tmp_path):
+    import unshaken
+
+    # connect(ssl={"ca": ...}) verifies; a file's skip-ssl or REQUIRED does not undo it.
+    for line in ("skip-ssl", "ssl-mode=REQUIRED", "ssl-mode=DISABLED"):
+        with pytest.raises(unshaken.OperationalError) as e:
+            tls_connect(tls_server, ssl={"ca": other_ca}, **cnf(tmp_path, line))
+        assert e.value.args[0] == 2026, line
+    # ... while the file's CA joins a connect() ssl dict that names none.
+    kw = cnf(tmp_path, f"ssl-ca={tls_server.ssl_ca}")
+    with tls_connect(tls_server, ssl={"cert": tls_server.client_cert,
+                                      "key": tls_server.client_key},
+                     user="x509user", password="", **kw) as c:
+        assert session_cipher(c)

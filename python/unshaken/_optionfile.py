@@ -59,9 +59,14 @@ def read_options(read_default_file=None, read_default_group=None):
 
 def merge_into(params, file_params):
     """The file's settings under connect()'s explicit arguments (which win)."""
+    explicit_ssl = params.get("ssl")
     for name, value in file_params.items():
         if name == "ssl":
-            params["ssl"] = _optionfile_tls.merge_ssl(params.get("ssl"), value)
+            params["ssl"] = _optionfile_tls.merge_ssl(explicit_ssl, value)
+        elif name == "ssl_mode":
+            if params.get("ssl_mode") is None and _optionfile_tls.mode_applies(
+                    explicit_ssl, value):
+                params["ssl_mode"] = value
         elif params.get(name) is None:
             params[name] = value
     return params

@@ -78,6 +78,14 @@ def merge_ssl(explicit, from_file):
     return explicit
 
 
+def mode_applies(explicit_ssl, mode):
+    """Whether the file's ssl_mode applies when connect() names none. A connect()
+    ``ssl`` already means at least REQUIRED (VERIFY_CA with a CA): the file may only
+    strengthen that, so ``skip-ssl`` or ``ssl-mode=REQUIRED`` there cannot turn off
+    TLS or verification the code asked for."""
+    return not explicit_ssl or mode in ("VERIFY_CA", "VERIFY_IDENTITY")
+
+
 def _strip_bool_prefix(key):
     for prefix in ("skip-", "disable-", "enable-"):
         if key.startswith(prefix):

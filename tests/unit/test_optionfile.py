@@ -121,3 +121,14 @@ def test_explicit_arguments_win_over_the_file():
     assert apply({"ssl": True}, {}) == {"ssl": True}
     assert apply({"ssl": False}, file_params)["ssl"] is False
     assert apply({"ssl": {}}, file_params)["ssl"] == {}
+
+
+def test_the_file_cannot_weaken_connects_ssl():
+    # connect(ssl={"ca": ...}) means VERIFY_CA: a file's skip-ssl or REQUIRED leaves it.
+    mine = {"ssl": {"ca": "/x/ca.pem"}}
+    for mode in ("DISABLED", "PREFERRED", "REQUIRED"):
+        assert "ssl_mode" not in apply(mine, {"ssl_mode": mode})
+    assert apply(mine, {"ssl_mode": "VERIFY_IDENTITY"})["ssl_mode"] == "VERIFY_IDENTITY"
+    assert apply({"ssl": True}, {"ssl_mode": "DISABLED"}) == {"ssl": True}
+    # Without a connect() ssl the file's mode is the mode, as if passed to connect().
+    assert apply({}, {"ssl_mode": "DISABLED"}) == {"ssl_mode": "DISABLED"}
