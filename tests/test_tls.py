@@ -229,3 +229,27 @@ def test_option_file_cannot_weaken_the_ssl_argument(tls_server, other_ca, tmp_pa
                                       "key": tls_server.client_key},
                      user="x509user", password="", **kw) as c:
         assert session_cipher(c)
+
+
+@pytest.mark.parametrize("cipher, negotiated", [
+    ("ECDHE-RSA-AES128-GCM-SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+    ("TLS_AES_128_GCM_SHA256", "TLS13_AES_128_GCM_SHA256"),
+    ("DHE-RSA-AES256-SHA:ECDHE-RSA-AES256-GCM-SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
+])
+def test_cipher_restricts_the_suites_offered(tls_server, cipher, negotiated):
+    with tls_connect(tls_server, ssl={"ca": tls_server.ssl_ca, "cipher": cipher}) as c:
+        assert c.get_ssl_cipher() == negotiated
+        assert session_cipher(c)
+
+
+def test_cipher_we_cannot_honour_is_refused(tls_server, tmp_path):
+    import unshaken
+
+    for cipher in ("HIGH", "HIGH:!aNULL", "RC4-MD5"):
+        with pytest.raises(unshaken.OperationalError) as e:
+            tls_connect(tls_server, ssl={"ca": tls_server.ssl_ca, "cipher": cipher})
+        assert e.value.args[0] == 2026 and "ssl cipher" in e.value.args[1], cipher
+    # The option file's ssl-cipher is the same key.
+    kw = cnf(tmp_path, f"ssl-ca={tls_server.ssl_ca}", "ssl-cipher=ECDHE-RSA-AES128-GCM-SHA256")
+    with tls_connect(tls_server, **kw) as c:
+        assert c.get_ssl_cipher() == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"

@@ -182,7 +182,8 @@ def _local_infile_kwargs(params):
     }
 
 
-_SSL_KEYS = {"ca": "ssl_ca", "capath": "ssl_capath", "cert": "ssl_cert", "key": "ssl_key"}
+_SSL_KEYS = {"ca": "ssl_ca", "capath": "ssl_capath", "cert": "ssl_cert", "key": "ssl_key",
+             "cipher": "ssl_cipher"}
 
 
 def _tls_kwargs(params):
@@ -205,7 +206,7 @@ def _tls_kwargs(params):
         if not hasattr(ssl, "items"):
             raise TypeError("ssl must be a dict (or True)")
         ssl = {k: v for k, v in ssl.items() if v}
-        unknown = set(ssl) - set(_SSL_KEYS) - {"cipher"}
+        unknown = set(ssl) - set(_SSL_KEYS)
         if unknown:
             raise NotSupportedError(f"unsupported ssl option(s): {', '.join(sorted(unknown))}")
         if ssl_mode is None:

@@ -92,6 +92,7 @@ impl Default for Options {
                 ca_dir: None,
                 cert_file: None,
                 key_file: None,
+                ciphers: None,
             },
             server_public_key: None,
             allow_cleartext_password: false,

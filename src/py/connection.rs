@@ -211,7 +211,7 @@ impl Connection {
         charset="utf8mb4".to_string(), connect_timeout=None, read_timeout=None,
         write_timeout=None, client_flag=0, conv=None, use_unicode=true, program_name=None,
         cancel_on_interrupt=true, ssl_mode=None, ssl_ca=None, ssl_capath=None, ssl_cert=None,
-        ssl_key=None, server_public_key=None, server_public_key_path=None,
+        ssl_key=None, ssl_cipher=None, server_public_key=None, server_public_key_path=None,
         allow_cleartext_password=false, local_infile=false, local_infile_dir=None,
         compress=None, zstd_level=3))]
     #[allow(clippy::too_many_arguments)]
@@ -237,6 +237,7 @@ impl Connection {
         ssl_capath: Option<PathBuf>,
         ssl_cert: Option<PathBuf>,
         ssl_key: Option<PathBuf>,
+        ssl_cipher: Option<String>,
         server_public_key: Option<Vec<u8>>,
         server_public_key_path: Option<PathBuf>,
         allow_cleartext_password: bool,
@@ -341,6 +342,7 @@ impl Connection {
                 ca_dir: ssl_capath,
                 cert_file: ssl_cert,
                 key_file: ssl_key,
+                ciphers: ssl_cipher,
             },
             server_public_key,
             allow_cleartext_password,
