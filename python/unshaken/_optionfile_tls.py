@@ -1,12 +1,13 @@
 """The TLS options of MySQL option files -> connect()'s ``ssl`` / ``ssl_mode``.
 
 Read as the mysql/mariadb client reads them: ``ssl-ca``, ``ssl-capath``, ``ssl-cert``,
-``ssl-key`` and ``ssl-cipher`` become keys of the ``ssl`` dict; ``ssl-mode`` is
-``ssl_mode``; ``ssl-verify-server-cert`` (a boolean) means VERIFY_IDENTITY; the
-boolean ``ssl`` asks for TLS and ``skip-ssl`` (``ssl=0``) turns it off. Any other
-``ssl*``/``tls*`` option (``ssl-crl``, ``ssl-passphrase``, ``tls-ciphersuites``, ...)
-raises NotSupportedError naming the option and the file: a file that asks for a
-protection we cannot give must not connect without it.
+``ssl-key`` and ``ssl-cipher`` become keys of the ``ssl`` dict (``tls-ciphersuites``,
+MySQL's list for TLS 1.3, joins ``cipher``: only the suites named in either are
+offered); ``ssl-mode`` is ``ssl_mode``; ``ssl-verify-server-cert`` (a boolean) means
+VERIFY_IDENTITY; the boolean ``ssl`` asks for TLS and ``skip-ssl`` (``ssl=0``) turns it
+off. Any other ``ssl*``/``tls*`` option (``ssl-crl``, ``ssl-passphrase``, ...) raises
+NotSupportedError naming the option and the file: a file that asks for a protection
+we cannot give must not connect without it.
 """
 
 from ._exceptions import NotSupportedError
@@ -32,7 +33,7 @@ def is_tls_option(key):
 def tls_kwargs(entries):
     """``entries``: option name -> (value, file), the last occurrence of each.
     Returns connect() keywords (``ssl``, ``ssl_mode``) or raises NotSupportedError."""
-    ssl, flags, mode = {}, {}, None
+    ssl, flags, mode, suites = {}, {}, None, []
     for key, (value, source) in entries.items():
         prefix, name = _strip_bool_prefix(key)
         if prefix and name not in _BOOLEANS:
@@ -42,6 +43,9 @@ def tls_kwargs(entries):
                 ssl[_DICT_KEYS[name]] = value
         elif name in _BOOLEANS:
             flags[name] = _boolean(prefix, value, key, source)
+        elif name == "tls-ciphersuites":
+            if value:
+                suites.append(value)
         elif name == "ssl-mode":
             if not value or value.upper() not in _MODES:
                 _refuse(key, source, f"has an unknown value {value!r}")
@@ -53,6 +57,8 @@ def tls_kwargs(entries):
                         "TLSv1.2 and TLSv1.3")
         else:
             _refuse(key, source, "is not supported")
+    if suites:
+        ssl["cipher"] = ":".join(filter(None, [ssl.get("cipher"), *suites]))
     if flags.get("ssl-verify-server-cert"):
         mode = "VERIFY_IDENTITY"  # the strongest mode, whatever ssl-mode says
     elif mode is None and flags.get("ssl") is False:

@@ -74,6 +74,9 @@ def test_verify_server_cert_means_verify_identity(tmp_path, line, mode):
     ("ssl\nskip-ssl", {"ssl_mode": "DISABLED"}),  # the last occurrence counts
     ("skip-ssl\nssl", {"ssl": True}),
     ("tls-version=TLSv1.2,TLSv1.3", {}),
+    ("tls-ciphersuites=TLS_AES_256_GCM_SHA384", {"ssl": {"cipher": "TLS_AES_256_GCM_SHA384"}}),
+    ("ssl-cipher=ECDHE-RSA-AES128-GCM-SHA256\ntls_ciphersuites=TLS_AES_256_GCM_SHA384",
+     {"ssl": {"cipher": "ECDHE-RSA-AES128-GCM-SHA256:TLS_AES_256_GCM_SHA384"}}),
     ("tls_version = tlsv1.1,TLSv1.2,TLSv1.3", {}),
 ])
 def test_tls_booleans_and_versions(tmp_path, line, expected):
@@ -82,7 +85,7 @@ def test_tls_booleans_and_versions(tmp_path, line, expected):
 
 @pytest.mark.parametrize("line", [
     "ssl-crl=/c/crl.pem", "ssl-crlpath=/c/crl", "ssl-passphrase=x", "ssl-fp=aa:bb",
-    "tls-ciphersuites=TLS_AES_256_GCM_SHA384", "ssl-fips-mode=ON", "loose-ssl-crl=/c",
+    "ssl-fips-mode=ON", "loose-ssl-crl=/c",
     "tls-version=TLSv1.2", "tls-version=TLSv1.3", "ssl-mode=STRICT", "ssl=maybe",
     "skip-ssl-ca", "skip-ssl=1", "ssl_session_data=/x",
 ])
