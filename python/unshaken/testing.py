@@ -592,9 +592,11 @@ class TemporaryServer:
         the 0700 tmpdir; the password is never in a command line."""
         assert self.tmpdir
         self.password = secrets.token_hex(16)
-        hosts = ("localhost", "127.0.0.1", "::1", socket.gethostname())
+        # The accounts an install makes (a name twice in one statement is an error).
+        names = dict.fromkeys(("localhost", socket.gethostname()))
+        hosts = dict.fromkeys([*names, "127.0.0.1", "::1"])
         users = ", ".join(f"'root'@'{h}' IDENTIFIED BY '{self.password}'" for h in hosts)
-        anonymous = ", ".join(f"''@'{h}'" for h in ("localhost", socket.gethostname()))
+        anonymous = ", ".join(f"''@'{h}'" for h in names)
         sql = (f"ALTER USER IF EXISTS {users};\n"
                f"DROP USER IF EXISTS {anonymous};\n"
                "CREATE DATABASE IF NOT EXISTS test;\n")
