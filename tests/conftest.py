@@ -195,13 +195,14 @@ def run_signal_script(script, config, timeout=120):
     """Run ``tests/signals/<script>`` in a fresh interpreter; return its JSON summary.
 
     Signal behaviour must be tested out of process: storms, handlers and itimers would
-    otherwise leak into pytest itself.
+    otherwise leak into pytest itself. The config (with the server's password) goes on
+    stdin: a command line is readable by every local user.
     """
     config = dict(config)
     config.setdefault("driver", DRIVER_NAME)
     proc = subprocess.run(
-        [sys.executable, str(SIGNALS_DIR / script), json.dumps(config)],
-        check=False, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL,
+        [sys.executable, str(SIGNALS_DIR / script)], input=json.dumps(config).encode(),
+        check=False, capture_output=True, timeout=timeout,
     )
     out = proc.stdout.decode("utf-8", "replace")
     err = proc.stderr.decode("utf-8", "replace")

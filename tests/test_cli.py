@@ -34,10 +34,13 @@ def _clean_env(**extra):
     return env
 
 
+def _conn_env(kw, **extra):
+    """The password as MYSQL_PWD (readable by this user only), never in argv."""
+    return _clean_env(MYSQL_PWD=kw.get("password") or "", **extra)
+
+
 def _conn_args(kw):
     args = ["--user", kw["user"], "--database", kw.get("database", "test")]
-    if kw.get("password"):
-        args += [f"--password={kw['password']}"]
     if kw.get("unix_socket"):
         args += ["--socket", kw["unix_socket"]]
     else:
@@ -115,7 +118,7 @@ class _Lines:
 def test_watch_count_and_csv(server_kwargs, tmp_path):
     path = tmp_path / "watch.csv"
     r = _run(["watch", *_conn_args(server_kwargs), "--count", "3", "--interval", "0.2",
-              "--csv", str(path)])
+              "--csv", str(path)], env=_conn_env(server_kwargs))
     assert r.returncode == 0, r.stdout + r.stderr
     lines = r.stdout.splitlines()
     assert any(line.split() == ["time", "latency_ms", "connected", "running", "retried",
@@ -141,7 +144,8 @@ def test_watch_count_and_csv(server_kwargs, tmp_path):
 
 
 def test_watch_survives_sigwinch_and_sighup(server_kwargs):
-    w = _Lines(["watch", *_conn_args(server_kwargs), "--count", "6", "--interval", "0.3"])
+    w = _Lines(["watch", *_conn_args(server_kwargs), "--count", "6", "--interval", "0.3"],
+               env=_conn_env(server_kwargs))
     try:
         w.wait_samples(1)
         w.proc.send_signal(signal.SIGWINCH)
@@ -158,7 +162,8 @@ def test_watch_survives_sigwinch_and_sighup(server_kwargs):
 
 
 def test_watch_ctrl_c_prints_summary(server_kwargs):
-    w = _Lines(["watch", *_conn_args(server_kwargs), "--interval", "0.2"])
+    w = _Lines(["watch", *_conn_args(server_kwargs), "--interval", "0.2"],
+               env=_conn_env(server_kwargs))
     try:
         w.wait_samples(2)
         w.proc.send_signal(signal.SIGINT)
@@ -178,7 +183,7 @@ def test_watch_plot_without_matplotlib(server_kwargs, tmp_path):
     shim = tmp_path / "shim" / "matplotlib"
     shim.mkdir(parents=True)
     (shim / "__init__.py").write_text("raise ImportError('hidden by the test')\n")
-    env = _clean_env(PYTHONPATH=os.pathsep.join(
+    env = _conn_env(server_kwargs, PYTHONPATH=os.pathsep.join(
         [str(tmp_path / "shim"), *filter(None, [os.environ.get("PYTHONPATH")])]))
     r = _run(["watch", *_conn_args(server_kwargs), "--count", "1", "--plot",
               str(tmp_path / "w.png")], env=env)
@@ -225,7 +230,7 @@ def test_help_and_unknown_command():
 @pytest.mark.slow
 def test_storm_unshaken_and_pymysql(server_kwargs):
     r = _run(["storm", *_conn_args(server_kwargs), "--seconds", "2",
-              "--drivers", "unshaken,pymysql"], timeout=600)
+              "--drivers", "unshaken,pymysql"], timeout=600, env=_conn_env(server_kwargs))
     assert r.returncode == 0, r.stdout + r.stderr
     summary = r.stdout[r.stdout.index("== summary =="):]
     rows = {line.split()[0]: line.split() for line in summary.splitlines()[3:]
@@ -235,3 +240,70 @@ def test_storm_unshaken_and_pymysql(server_kwargs):
     assert rows["unshaken"][2:4] == ["0", "0"], summary  # errors, wrong results
     assert int(rows["pymysql"][1]) > 0, summary
     assert "# unshaken: no failure" in r.stdout
+
+
+def _descendants(pid):
+    """Pids of every live descendant of ``pid`` (from /proc/*/stat)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _proc_bytes(pid, name):
+    try:
+        with open(f"/proc/{pid}/{name}", "rb") as f:
+            return f.read()
+    except OSError:  # gone already
+        return b""
+
+
+@pytest.mark.slow
+def test_storm_workers_never_see_the_password(server_kwargs, conn):
+    # A password of its own, so the test does not depend on how the server is set up.
+    password = "pw-" + os.urandom(12).hex()
+    cur = conn.cursor()
+    cur.execute("CREATE USER IF NOT EXISTS 'storm_pw'@'%%' IDENTIFIED BY %s", (password,))
+    cur.execute("ALTER USER 'storm_pw'@'%%' IDENTIFIED BY %s", (password,))
+    cur.execute("GRANT ALL ON *.* TO 'storm_pw'@'%'")
+    kw = {**server_kwargs, "user": "storm_pw", "password": password}
+    args = ["storm", *_conn_args(kw), "--seconds", "1", "--drivers", "unshaken"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "unshaken", *args], stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL,
+        env=_conn_env(kw),  # the user's way to keep it out of argv
+    )
+    seen = {}
+    try:
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and time.monotonic() < deadline:
+            for pid in _descendants(proc.pid):
+                cmdline = _proc_bytes(pid, "cmdline")
+                environ = _proc_bytes(pid, "environ")
+                if cmdline:
+                    seen[pid] = cmdline.replace(b"\0", b" ").decode("utf-8", "replace")
+                assert password.encode() not in cmdline, seen.get(pid)
+                assert password.encode() not in environ, seen.get(pid)
+            time.sleep(0.02)
+        out = proc.communicate(timeout=5)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, out
+    assert "# unshaken: no failure" in out  # the workers did log in with the password
+    assert any("_storm_worker" in c for c in seen.values()), seen
+    assert any("_killer" in c for c in seen.values()), seen

@@ -56,7 +56,7 @@ def srv():
 def wrapper(srv, **db):
     """A Django connection (DatabaseWrapper) for one DATABASES entry."""
     entry = {"ENGINE": "django_unshaken", "HOST": "127.0.0.1", "PORT": str(srv.port),
-             "USER": "root", "NAME": "test", **db}
+             "USER": "root", "PASSWORD": srv.password, "NAME": "test", **db}
     return ConnectionHandler({"default": entry})["default"]
 
 
@@ -104,8 +104,8 @@ def test_imports_without_mysqldb_and_swaps_nothing():
 
 def test_mysqlclient_alias_alongside(srv):
     MySQLdb = pytest.importorskip("MySQLdb")
-    entry = {"HOST": "127.0.0.1", "PORT": str(srv.port), "USER": "root", "NAME": "test",
-             "OPTIONS": {"ssl_mode": "DISABLED"}}
+    entry = {"HOST": "127.0.0.1", "PORT": str(srv.port), "USER": "root",
+             "PASSWORD": srv.password, "NAME": "test", "OPTIONS": {"ssl_mode": "DISABLED"}}
     handler = ConnectionHandler({"default": {**entry, "ENGINE": "django_unshaken"},
                                  "b": {**entry, "ENGINE": "django.db.backends.mysql"}})
     try:
@@ -144,7 +144,7 @@ def test_user_password_name(srv):
 def test_read_default_file(srv, tmp_path):
     cnf = tmp_path / "my.cnf"
     cnf.write_text("[client]\nuser = djuser\npassword = dj pw\ndatabase = djdb\n")
-    conn = wrapper(srv, USER="", NAME="", OPTIONS={"read_default_file": str(cnf)})
+    conn = wrapper(srv, USER="", PASSWORD="", NAME="", OPTIONS={"read_default_file": str(cnf)})
     try:
         user, db = one(conn, "SELECT CURRENT_USER(), DATABASE()")
         assert user.startswith("djuser@") and db == "djdb"

@@ -29,7 +29,7 @@ FORK_SCRIPT = textwrap.dedent(r"""
     import gc, json, os, sys
     import unshaken
 
-    kw, how, after = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+    kw, how, after = json.loads(sys.stdin.read()), sys.argv[1], sys.argv[2]
     conn = unshaken.connect(**kw)
     tid = conn.thread_id()
     fd = conn.fileno()
@@ -128,8 +128,9 @@ FORK_SCRIPT = textwrap.dedent(r"""
 
 def run_fork(server_kwargs, how, after):
     proc = subprocess.run(
-        [sys.executable, "-c", FORK_SCRIPT, json.dumps(server_kwargs), how, after],
-        capture_output=True, timeout=60, stdin=subprocess.DEVNULL, check=False,
+        [sys.executable, "-c", FORK_SCRIPT, how, after],  # the password on stdin, not argv
+        input=json.dumps(server_kwargs).encode(), capture_output=True, timeout=60,
+        check=False,
     )
     out = proc.stdout.decode("utf-8", "replace").strip()
     if proc.returncode != 0 or not out:

@@ -180,7 +180,7 @@ def test_install_as_mysqldb_in_subprocess(server_kwargs):
         import unshaken
         unshaken.install_as_MySQLdb()
         import sqlalchemy as sa
-        url = sa.engine.URL.create(**json.loads(sys.argv[1]))
+        url = sa.engine.URL.create(**json.loads(sys.stdin.read()))
         eng = sa.create_engine(url)
         with eng.connect() as c:
             v = c.execute(sa.text("SELECT 1 + :x, 'é'"), {"x": 1}).one()
@@ -196,7 +196,7 @@ def test_install_as_mysqldb_in_subprocess(server_kwargs):
         "query": dict(url.query),
     }
     out = subprocess.run(
-        [sys.executable, "-c", script, json.dumps(args)],
+        [sys.executable, "-c", script], input=json.dumps(args),  # the password not in argv
         capture_output=True, text=True, timeout=60, check=True,
     )
     assert json.loads(out.stdout) == {"v": [2, "é"], "dbapi": "unshaken", "mysqldb": "unshaken"}

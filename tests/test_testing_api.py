@@ -59,3 +59,41 @@ def test_temporary_server_without_binary(monkeypatch, tmp_path):
     assert testing.find_server_binary() is None
     with pytest.raises(testing.ServerStartError, match="UNSHAKEN_SERVER_BINARY"):
         testing.TemporaryServer().start()
+
+
+def test_temporary_server_is_private(throwaway_server, tmp_path):
+    import unshaken
+
+    srv = throwaway_server
+    kw = srv.connect_kwargs()
+    assert kw["password"] == srv.password and len(srv.password) >= 32
+    # No password, or another name: refused over TCP.
+    for user in ("root", "nobody", ""):
+        with pytest.raises(unshaken.OperationalError) as e:
+            unshaken.connect(host=srv.host, port=srv.port, user=user, password="",
+                             ssl_mode="DISABLED")
+        assert e.value.args[0] == 1045, e.value.args
+    # Files: only those in secure_file_priv, inside the 0700 tmpdir.
+    outside = tmp_path / "runner-secret.txt"
+    outside.write_text("not for the server")
+    inside = os.path.join(srv.secure_file_priv, "fixture.txt")
+    with open(inside, "w") as f:
+        f.write("in the secure dir")
+    try:
+        with srv.connect() as c:
+            cur = c.cursor()
+            cur.execute("SELECT LOAD_FILE(%s), LOAD_FILE(%s), LOAD_FILE('/etc/passwd')",
+                        (str(outside), inside))
+            assert cur.fetchone() == (None, b"in the secure dir", None)
+    finally:
+        os.unlink(inside)
+    assert os.path.commonpath([srv.secure_file_priv, srv.tmpdir]) == srv.tmpdir
+    assert os.stat(srv.tmpdir).st_mode & 0o077 == 0
+    # The password is never on the server's command line; the client file is 0600.
+    with open(f"/proc/{srv.pid}/cmdline", "rb") as f:
+        assert srv.password.encode() not in f.read()
+    assert os.stat(srv.option_file).st_mode & 0o077 == 0
+    with unshaken.connect(read_default_file=srv.option_file, database="test") as c:
+        cur = c.cursor()
+        cur.execute("SELECT CURRENT_USER()")
+        assert cur.fetchone()[0].startswith("root@")

@@ -79,9 +79,22 @@ def test_wrong_ca_is_refused(tls_server, other_ca):
 def test_public_roots_do_not_trust_a_private_ca(tls_server):
     import unshaken
 
+    # VERIFY_IDENTITY without a CA checks the chain against the public web roots.
     with pytest.raises(unshaken.OperationalError) as e:
-        tls_connect(tls_server, ssl_mode="VERIFY_CA")
+        tls_connect(tls_server, ssl_mode="VERIFY_IDENTITY")
     assert e.value.args[0] == 2026
+    assert "UnknownIssuer" in e.value.args[1]
+
+
+def test_verify_ca_without_a_ca_is_refused(tls_server):
+    import unshaken
+
+    # The public roots with no host-name check would accept anyone's public certificate.
+    for kw in ({"ssl_mode": "VERIFY_CA"}, {"ssl_mode": "VERIFY_CA", "ssl": {"cert": None}}):
+        with pytest.raises(unshaken.OperationalError) as e:
+            tls_connect(tls_server, **kw)
+        assert e.value.args[0] == 2026
+        assert "VERIFY_CA needs a CA" in e.value.args[1]
 
 
 def test_wrong_host_name(tls_server):
@@ -147,3 +160,96 @@ def test_ctrl_c_cancel_over_tls(tls_server):
         assert time.monotonic() - t0 < 1.5
         cur.execute("SELECT 7")
         assert cur.fetchone() == (7,)
+
+
+def cnf(tmp_path, *lines):
+    path = tmp_path / "my.cnf"
+    path.write_text("[client]\n" + "".join(f"{line}\n" for line in lines))
+    return {"read_default_file": str(path)}
+
+
+def test_option_file_verify_server_cert_checks_ca_and_name(tls_server, other_ca, tmp_path):
+    import unshaken
+
+    good = cnf(tmp_path, f"ssl-ca={tls_server.ssl_ca}", "ssl-verify-server-cert")
+    with tls_connect(tls_server, **good) as c:
+        assert session_cipher(c)
+    # VERIFY_IDENTITY: the name is checked too.
+    with pytest.raises(unshaken.OperationalError) as e:
+        tls_connect(tls_server, host="127.0.0.2", **good)
+    assert e.value.args[0] == 2026 and "not valid for name" in e.value.args[1]
+    bad = cnf(tmp_path, f"ssl_ca = {other_ca}", "ssl_verify_server_cert = 1")
+    with pytest.raises(unshaken.OperationalError) as e:
+        tls_connect(tls_server, **bad)
+    assert e.value.args[0] == 2026 and "invalid peer certificate" in e.value.args[1]
+
+
+def test_option_file_ssl_mode_verify_ca(tls_server, other_ca, tmp_path):
+    import unshaken
+
+    kw = cnf(tmp_path, "ssl-mode=VERIFY_CA", f"ssl-ca={tls_server.ssl_ca}")
+    with tls_connect(tls_server, host="127.0.0.2", **kw) as c:  # chain only, not the name
+        assert session_cipher(c)
+    with pytest.raises(unshaken.OperationalError) as e:
+        tls_connect(tls_server, **cnf(tmp_path, "ssl-mode=VERIFY_CA", f"ssl-ca={other_ca}"))
+    assert e.value.args[0] == 2026
+    # An explicit ssl_mode wins over the file's.
+    with tls_connect(tls_server, ssl_mode="DISABLED", **kw) as c:
+        assert session_cipher(c) == ""
+
+
+def test_option_file_client_certificate(tls_server, tmp_path):
+    kw = cnf(tmp_path, f"ssl-ca={tls_server.ssl_ca}", f"ssl-cert={tls_server.client_cert}",
+             f"ssl-key={tls_server.client_key}")
+    with tls_connect(tls_server, user="x509user", password="", **kw) as c:
+        cur = c.cursor()
+        cur.execute("SELECT CURRENT_USER()")
+        assert cur.fetchone()[0].startswith("x509user@")
+
+
+def test_option_file_tls_option_we_cannot_honour_raises(tls_server, tmp_path):
+    import unshaken
+
+    kw = cnf(tmp_path, f"ssl-ca={tls_server.ssl_ca}", "ssl-crl=/etc/crl.pem")
+    with pytest.raises(unshaken.NotSupportedError, match=r"my\.cnf.*'ssl-crl'"):
+        tls_connect(tls_server, **kw)
+
+
+def test_option_file_cannot_weaken_the_ssl_argument(tls_server, other_ca, tmp_path):
+    import unshaken
+
+    # connect(ssl={"ca": ...}) verifies; a file's skip-ssl or REQUIRED does not undo it.
+    for line in ("skip-ssl", "ssl-mode=REQUIRED", "ssl-mode=DISABLED"):
+        with pytest.raises(unshaken.OperationalError) as e:
+            tls_connect(tls_server, ssl={"ca": other_ca}, **cnf(tmp_path, line))
+        assert e.value.args[0] == 2026, line
+    # ... while the file's CA joins a connect() ssl dict that names none.
+    kw = cnf(tmp_path, f"ssl-ca={tls_server.ssl_ca}")
+    with tls_connect(tls_server, ssl={"cert": tls_server.client_cert,
+                                      "key": tls_server.client_key},
+                     user="x509user", password="", **kw) as c:
+        assert session_cipher(c)
+
+
+@pytest.mark.parametrize("cipher, negotiated", [
+    ("ECDHE-RSA-AES128-GCM-SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+    ("TLS_AES_128_GCM_SHA256", "TLS13_AES_128_GCM_SHA256"),
+    ("DHE-RSA-AES256-SHA:ECDHE-RSA-AES256-GCM-SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
+])
+def test_cipher_restricts_the_suites_offered(tls_server, cipher, negotiated):
+    with tls_connect(tls_server, ssl={"ca": tls_server.ssl_ca, "cipher": cipher}) as c:
+        assert c.get_ssl_cipher() == negotiated
+        assert session_cipher(c)
+
+
+def test_cipher_we_cannot_honour_is_refused(tls_server, tmp_path):
+    import unshaken
+
+    for cipher in ("HIGH", "HIGH:!aNULL", "RC4-MD5"):
+        with pytest.raises(unshaken.OperationalError) as e:
+            tls_connect(tls_server, ssl={"ca": tls_server.ssl_ca, "cipher": cipher})
+        assert e.value.args[0] == 2026 and "ssl cipher" in e.value.args[1], cipher
+    # The option file's ssl-cipher is the same key.
+    kw = cnf(tmp_path, f"ssl-ca={tls_server.ssl_ca}", "ssl-cipher=ECDHE-RSA-AES128-GCM-SHA256")
+    with tls_connect(tls_server, **kw) as c:
+        assert c.get_ssl_cipher() == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"

@@ -35,6 +35,7 @@ class Connection:
         ssl_capath: str | None = None,
         ssl_cert: str | None = None,
         ssl_key: str | None = None,
+        ssl_cipher: str | None = None,  # suites to offer, OpenSSL or rustls names
         server_public_key: bytes | None = None,  # RSA key (PEM) for caching_sha2/sha256 over TCP
         server_public_key_path: str | None = None,  # the same, from a file (read at connect)
         allow_cleartext_password: bool = False,  # mysql_clear_password to an unverified peer

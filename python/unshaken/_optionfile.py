@@ -2,11 +2,15 @@
 
 The C client reads these files itself; our core has no such step, so the
 Python layer reads them and turns the settings it understands into connect()
-keyword arguments. As in the C client, explicit arguments win over the file.
+keyword arguments. As in the C client, explicit arguments win over the file;
+the ``ssl`` dict key by key (see ``_optionfile_tls``). Group names compare
+case-insensitively, as in libmysqlclient.
 """
 
 import glob
 import os
+
+from . import _optionfile_tls
 
 # Groups every client reads, then the one the caller names.
 _CLIENT_GROUPS = ("client", "client-server", "client-mariadb")
@@ -37,14 +41,35 @@ def read_options(read_default_file=None, read_default_group=None):
         return {}
     groups = set(_CLIENT_GROUPS)
     if read_default_group:
-        groups.add(read_default_group)
+        groups.add(read_default_group.lower())
     files = [read_default_file] if read_default_file else list(_DEFAULT_FILES)
-    settings = {}
+    settings, tls = {}, {}
     for path in files:
-        for group, key, value in _parse_file(os.path.expanduser(path), depth=0):
-            if group in groups and key in _OPTIONS:
-                settings[key] = value  # later lines override earlier ones
-    return _to_kwargs(settings)
+        for source, group, key, value in _parse_file(os.path.expanduser(path), depth=0):
+            if group not in groups:
+                continue
+            key = key.removeprefix("loose-")  # "ignore if unknown": these are known
+            # Later lines override earlier ones.
+            if key in _OPTIONS:
+                settings[key] = value
+            elif _optionfile_tls.is_tls_option(key):
+                tls[key] = (value, source)
+    return {**_to_kwargs(settings), **_optionfile_tls.tls_kwargs(tls)}
+
+
+def merge_into(params, file_params):
+    """The file's settings under connect()'s explicit arguments (which win)."""
+    explicit_ssl = params.get("ssl")
+    for name, value in file_params.items():
+        if name == "ssl":
+            params["ssl"] = _optionfile_tls.merge_ssl(explicit_ssl, value)
+        elif name == "ssl_mode":
+            if params.get("ssl_mode") is None and _optionfile_tls.mode_applies(
+                    explicit_ssl, value):
+                params["ssl_mode"] = value
+        elif params.get(name) is None:
+            params[name] = value
+    return params
 
 
 def _to_kwargs(settings):
@@ -57,7 +82,7 @@ def _to_kwargs(settings):
 
 
 def _parse_file(path, depth):
-    """Yield (group, key, value) from one file, following !include(dir)."""
+    """Yield (file, group, key, value) from one file, following !include(dir)."""
     if depth > 10 or not os.path.isfile(path):
         return
     with open(path, encoding="utf-8", errors="replace") as f:
@@ -76,7 +101,7 @@ def _parse_file(path, depth):
             group = line[1:-1].strip().lower()
         elif group is not None:
             key, value = parse_line(line)
-            yield group, key, value
+            yield path, group, key, value
 
 
 def parse_line(line):

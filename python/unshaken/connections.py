@@ -24,7 +24,7 @@ from ._exceptions import (
     ProgrammingError,
     Warning,
 )
-from ._optionfile import read_options
+from ._optionfile import merge_into, read_options
 from .constants import CLIENT, CR, FIELD_TYPE
 from .converters import _bytes_or_str, conversions
 
@@ -187,7 +187,8 @@ def _local_infile_kwargs(params):
     }
 
 
-_SSL_KEYS = {"ca": "ssl_ca", "capath": "ssl_capath", "cert": "ssl_cert", "key": "ssl_key"}
+_SSL_KEYS = {"ca": "ssl_ca", "capath": "ssl_capath", "cert": "ssl_cert", "key": "ssl_key",
+             "cipher": "ssl_cipher"}
 
 
 def _tls_kwargs(params):
@@ -210,7 +211,7 @@ def _tls_kwargs(params):
         if not hasattr(ssl, "items"):
             raise TypeError("ssl must be a dict (or True)")
         ssl = {k: v for k, v in ssl.items() if v}
-        unknown = set(ssl) - set(_SSL_KEYS) - {"cipher"}
+        unknown = set(ssl) - set(_SSL_KEYS)
         if unknown:
             raise NotSupportedError(f"unsupported ssl option(s): {', '.join(sorted(unknown))}")
         if ssl_mode is None:
@@ -263,9 +264,7 @@ class Connection:
         file_params = read_options(
             params.get("read_default_file"), params.get("read_default_group")
         )
-        for name, value in file_params.items():
-            if params.get(name) is None:  # explicit arguments win over the file
-                params[name] = value
+        merge_into(params, file_params)  # explicit arguments win over the file
         _check_unsupported(params)
 
         conv = params.get("conv")

@@ -12,9 +12,15 @@ Public API:
             conn = unshaken.connect(**srv.connect_kwargs())
             print(srv.port, srv.socket)
 
-    ``connect_kwargs()`` gives ``host``, ``port``, ``user`` (root, no password) and
-    ``database`` (``test``, created on start); ``port`` and ``socket`` (the Unix socket
-    path) are attributes. ``extra_args`` are appended to the server's command line.
+    ``connect_kwargs()`` gives ``host``, ``port``, ``user`` (root), ``password`` (random,
+    made for this server) and ``database`` (``test``, created on start); ``port``,
+    ``socket`` (the Unix socket path), ``password``, ``option_file`` (a 0600 ``[client]``
+    file for the mysql command-line client or ``read_default_file``) and
+    ``secure_file_priv`` (the only directory the server reads or writes files in, for
+    ``LOAD DATA INFILE`` / ``SELECT ... INTO OUTFILE`` / ``LOAD_FILE()``) are
+    attributes. Everything lives in a 0700 directory, so no other local user can reach
+    the socket, the files or the password. ``extra_args`` are appended to the server's
+    command line.
     ``tls=True`` generates a CA, a server certificate and a client certificate in the
     server's directory (with the ``openssl`` command, or the ``cryptography`` package)
     and starts the server with them; see ``ssl_ca``, ``ssl_cert``, ``ssl_key``,
@@ -33,14 +39,15 @@ Public API:
 
 Stdlib only: starting a server and checking that it is ready must not depend on the
 driver under test (which may be broken or not built yet). ``unshaken._native`` is
-never imported at import time; the driver is used only as a fallback to create the
-``test`` database when no ``mariadb``/``mysql`` command-line client exists.
+never imported at import time; root's password and the ``test`` database are set by
+an ``--init-file`` before the server accepts its first client.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -339,6 +346,11 @@ class TemporaryServer:
         self.datadir: str | None = None
         self.unix_socket: str | None = None
         self.log_path: str | None = None
+        # Root's password, made at start: with none, any local user could log in over
+        # TCP while tests run and read the runner's files with LOAD_FILE().
+        self.password: str | None = None
+        self.option_file: str | None = None
+        self.secure_file_priv: str | None = None
         self.pid: int | None = None
         self._proc: subprocess.Popen | None = None
         self._frozen = False
@@ -351,7 +363,7 @@ class TemporaryServer:
             "host": self.host,
             "port": self.port,
             "user": "root",
-            "password": "",
+            "password": self.password,
             "database": "test",
         }
 
@@ -405,6 +417,9 @@ class TemporaryServer:
             self.datadir = os.path.join(self.tmpdir, "data")
             self.unix_socket = os.path.join(self.tmpdir, "mysqld.sock")
             self.log_path = os.path.join(self.tmpdir, "error.log")
+            self.secure_file_priv = os.path.join(self.tmpdir, "files")
+            os.mkdir(self.secure_file_priv, 0o700)
+            self._write_credentials()
             if self.tls:
                 paths = generate_certificates(os.path.join(self.tmpdir, "tls"))
                 self.ssl_ca, self.ssl_cert, self.ssl_key = (
@@ -424,7 +439,6 @@ class TemporaryServer:
                     self._kill()  # lost the port race: try another port
             if last_error is not None:
                 raise last_error
-            self._create_test_database()
         except BaseException:
             self.stop()
             raise
@@ -523,6 +537,10 @@ class TemporaryServer:
             f"--pid-file={os.path.join(self.tmpdir, 'mysqld.pid')}",
             f"--log-error={self.log_path}",
             self._tmpdir_arg(),
+            # Root's password and the test database, set before the first client is
+            # accepted (the server reads this file before it serves connections).
+            f"--init-file={os.path.join(self.tmpdir, 'init.sql')}",
+            f"--secure-file-priv={self.secure_file_priv}",
             # Small and fast: this server holds test data only.
             "--innodb-buffer-pool-size=64M",
             "--innodb-flush-log-at-trx-commit=0",
@@ -568,25 +586,25 @@ class TemporaryServer:
         self._frozen = False
         self.pid = None
 
-    def _create_test_database(self) -> None:
-        sql = "CREATE DATABASE IF NOT EXISTS test"
-        cli = _which(("mariadb", "mysql"), ("/usr/bin", "/usr/local/bin"))
-        if cli:
-            r = subprocess.run(  # noqa: PLW1510 -- returncode checked below
-                [cli, "--no-defaults", "-uroot", f"--socket={self.unix_socket}", "-e", sql],
-                stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
-            )
-            if r.returncode == 0:
-                return
-            err = r.stderr.decode("utf-8", "replace")
-            raise ServerStartError(f"{cli} could not create database test: {err}")
-        # No CLI: fall back to the driver, imported only now.
-        import unshaken
-
-        kw = self.connect_kwargs()
-        del kw["database"]
-        conn = unshaken.connect(**kw)
-        try:
-            conn.cursor().execute(sql)
-        finally:
-            conn.close()
+    def _write_credentials(self) -> None:
+        """A random root password: init.sql sets it (for every root account the install
+        made) and option_file hands it to command-line clients. Both files are 0600 in
+        the 0700 tmpdir; the password is never in a command line."""
+        assert self.tmpdir
+        self.password = secrets.token_hex(16)
+        # The accounts an install makes (a name twice in one statement is an error).
+        names = dict.fromkeys(("localhost", socket.gethostname()))
+        hosts = dict.fromkeys([*names, "127.0.0.1", "::1"])
+        users = ", ".join(f"'root'@'{h}' IDENTIFIED BY '{self.password}'" for h in hosts)
+        anonymous = ", ".join(f"''@'{h}'" for h in names)
+        sql = (f"ALTER USER IF EXISTS {users};\n"
+               f"DROP USER IF EXISTS {anonymous};\n"
+               "CREATE DATABASE IF NOT EXISTS test;\n")
+        self.option_file = os.path.join(self.tmpdir, "client.cnf")
+        client = (f"[client]\nuser=root\npassword={self.password}\n"
+                  f"socket={self.unix_socket}\n")
+        for path, text in ((os.path.join(self.tmpdir, "init.sql"), sql),
+                           (self.option_file, client)):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(text)

@@ -101,6 +101,7 @@ impl Default for Options {
                 ca_dir: None,
                 cert_file: None,
                 key_file: None,
+                ciphers: None,
             },
             server_public_key: None,
             get_server_public_key: false,

@@ -46,7 +46,7 @@ def database_settings(driver: str, srv, transport: str) -> dict:
         options = {"ssl_mode": "DISABLED"}
     return {
         "ENGINE": ENGINES[driver], "HOST": "127.0.0.1", "PORT": srv.port, "USER": "root",
-        "PASSWORD": "", "NAME": "test", "OPTIONS": options,
+        "PASSWORD": srv.password, "NAME": "test", "OPTIONS": options,
         "CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True,
     }
 

@@ -118,8 +118,10 @@ def load_time_zones(server: dict) -> bool:
     sql = subprocess.run([tz, "/usr/share/zoneinfo"], capture_output=True, check=True).stdout
     where = ([f"--socket={server['unix_socket']}"] if server.get("unix_socket") else
              [f"--host={server['host']}", f"--port={server['port']}"])
-    subprocess.run([client, *where, "--user=root", "mysql"], input=sql, check=True,
-                   stdout=subprocess.DEVNULL)
+    # The password through MYSQL_PWD (readable by this user only), never in argv.
+    env = {**os.environ, "MYSQL_PWD": server.get("password") or ""}
+    subprocess.run([client, "--no-defaults", *where, f"--user={server.get('user', 'root')}",
+                    "mysql"], input=sql, check=True, stdout=subprocess.DEVNULL, env=env)
     return True
 
 

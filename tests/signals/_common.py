@@ -1,5 +1,5 @@
 """Helpers shared by the signal scripts. Each script runs in its own interpreter, reads
-one JSON config from argv[1] and prints one JSON summary as its last stdout line."""
+one JSON config from stdin (never argv: it holds the password) and prints one JSON summary as its last stdout line."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ DRIVER_MODULES = {"unshaken": "unshaken", "pymysql": "pymysql", "mysqlclient": "
 
 
 def load_config():
-    return json.loads(sys.argv[1])
+    return json.loads(sys.stdin.read())
 
 
 def import_driver(name):

@@ -1,5 +1,6 @@
 """One driver under a signal storm; run by ``storm`` in its own process so a crash or
-hang cannot take the tool down. argv[1] is a JSON config: driver, kwargs, seconds.
+hang cannot take the tool down. stdin is a JSON config: driver, kwargs (with the
+password, which therefore never appears in argv), seconds.
 Prints JSON lines (``event``: start, progress, queries, deadline, ctrl_c, done)."""
 
 from __future__ import annotations
@@ -369,7 +370,7 @@ class Worker:
 
 
 def main() -> None:
-    cfg = json.loads(sys.argv[1])
+    cfg = json.loads(sys.stdin.read())
     Worker(cfg).run()
 
 

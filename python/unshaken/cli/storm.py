@@ -11,6 +11,7 @@ driver's crash or hang cannot take the tool down. Exit 0 when unshaken had no fa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -103,13 +104,19 @@ class Storm:
     def _run_driver(self, name: str, res: dict[str, Any]) -> dict[str, Any]:
         timeout = self.args.timeout or self.args.seconds + 120
         cfg = {"driver": name, "kwargs": self.kwargs, "seconds": self.args.seconds}
+        # The configuration (password included) goes through a pipe on stdin: argv is
+        # readable by every local user (ps), and MYSQL_PWD is not passed down either.
+        env = {k: v for k, v in os.environ.items() if k != "MYSQL_PWD"}
         with tempfile.TemporaryFile() as err:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "unshaken.cli._storm_worker", json.dumps(cfg)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
+                [sys.executable, "-m", "unshaken.cli._storm_worker"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=env,
                 start_new_session=True,  # its storm and our Ctrl-C stay apart
             )
             try:
+                # A worker that died at once shows up as a crash below.
+                with contextlib.suppress(BrokenPipeError), proc.stdin:
+                    proc.stdin.write(json.dumps(cfg).encode())
                 self._read_events(proc, res, name, time.monotonic() + timeout)
             finally:
                 if proc.poll() is None:
