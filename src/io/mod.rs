@@ -7,6 +7,7 @@ pub mod deadline;
 pub mod file;
 pub mod interrupt;
 pub mod poll;
+pub mod resolve;
 pub mod socket;
 pub mod stream;
 pub mod tls;
