@@ -226,8 +226,9 @@ def test_file_not_named_by_the_statement_is_never_sent(local_infile, tmp_path):
                             local_infile=local_infile, autocommit=None)
     with pytest.raises(unshaken.OperationalError) as e:
         conn.cursor().execute("SELECT 1")
+    conn.close()  # the thief waits for our COM_QUIT (or EOF) before it finishes
     thief.thread.join(10)
+    assert not thief.thread.is_alive()
     assert thief.received == [b""], "the client sent file data it was never asked to load"
     assert e.value.args[0] == REFUSED
     assert str(secret) in e.value.args[1]
-    conn.close()
