@@ -50,7 +50,7 @@ def _reference(query):
 # characters re.IGNORECASE folds (U+017F is "s", U+0131 is "i"), word boundaries.
 _PIECES = ["%s", "%S", "%\u017f", "%(", ")s", ")S", "(", ")", ",", " ", "\n", "a", "_",
            "VALUES", "value", "valueſ", "INSERT", "ınsert", "REPLACE", " INTO t ",
-           "ON DUPLICATE", "on duplicate", ";", "%(a)s", "b=", "%"]
+           "ON DUPLICATE", "on duplicate", ";", "%(a)s", "b=", "%", "\u3000", "\x1c"]
 
 
 def test_split_insert_values_agrees_with_the_expression_on_random_statements():
