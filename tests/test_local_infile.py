@@ -6,6 +6,7 @@ import os
 import socket
 import struct
 import threading
+import time
 
 import pytest
 
@@ -55,12 +56,79 @@ def test_confined_to_local_infile_dir(driver, connect, data_file, tmp_path_facto
     assert e.value.args[0] == REFUSED
     assert "outside local_infile_dir" in e.value.args[1]
 
-    # A symlink inside the directory that points out of it is outside too.
-    link = elsewhere / "link.csv"
-    os.symlink(data_file, link)
+
+
+@pytest.fixture
+def confined(tmp_path_factory):
+    """(inside, outside): local_infile_dir and a directory beside it with a file."""
+    inside, outside = tmp_path_factory.mktemp("inside"), tmp_path_factory.mktemp("outside")
+    (outside / "secret.csv").write_text("7,secret\n")
+    return inside, outside
+
+
+def test_symlink_to_a_file_outside_local_infile_dir_is_refused(driver, connect, confined):
+    inside, outside = confined
+    os.symlink(outside / "secret.csv", inside / "link.csv")
+    conn = connect(local_infile_dir=str(inside))
     with pytest.raises(driver.OperationalError) as e:
-        load(connect(local_infile_dir=str(elsewhere / "sub")), link)
+        load(conn, inside / "link.csv")
     assert e.value.args[0] == REFUSED
+    assert "symbolic link" in e.value.args[1]
+    assert_usable(conn)
+
+
+def test_symlinked_directory_pointing_outside_is_refused(driver, connect, confined):
+    # O_NOFOLLOW sees only the last component; the opened file's real path is what
+    # gives this one away.
+    inside, outside = confined
+    os.symlink(outside, inside / "sub")
+    conn = connect(local_infile_dir=str(inside))
+    with pytest.raises(driver.OperationalError) as e:
+        load(conn, inside / "sub" / "secret.csv")
+    assert e.value.args[0] == REFUSED
+    assert "outside local_infile_dir" in e.value.args[1]
+    assert_usable(conn)
+    # A real file in a real subdirectory still loads.
+    (inside / "real").mkdir()
+    (inside / "real" / "ok.csv").write_text("8,fine\n")
+    assert load(conn, inside / "real" / "ok.csv", "infile_ok") == (1, ((8, "fine"),))
+
+
+@pytest.mark.parametrize("confine", [False, True], ids=["local_infile", "local_infile_dir"])
+def test_fifo_is_refused_at_once(driver, connect, tmp_path, confine):
+    fifo = tmp_path / "rows.fifo"
+    os.mkfifo(fifo)
+    conn = connect(local_infile_dir=str(tmp_path)) if confine else connect(local_infile=True)
+    # Should opening the FIFO block (no writer ever comes), unblock it after 5 s so
+    # the test fails instead of hanging.
+    rescue = threading.Timer(5, lambda: os.close(os.open(fifo, os.O_WRONLY)))
+    rescue.start()
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(driver.OperationalError) as e:
+            load(conn, fifo)
+    finally:
+        rescue.cancel()
+    assert time.monotonic() - t0 < 1.0
+    assert e.value.args[0] == REFUSED
+    assert "not a regular file" in e.value.args[1]
+    assert_usable(conn)
+
+
+def test_directory_and_device_are_refused(driver, connect, tmp_path):
+    conn = connect(local_infile=True)
+    for path in (tmp_path, "/dev/zero"):
+        with pytest.raises(driver.OperationalError) as e:
+            load(conn, path)
+        assert e.value.args[0] == REFUSED
+        assert "not a regular file" in e.value.args[1]
+    assert_usable(conn)
+
+
+def assert_usable(conn):
+    cur = conn.cursor()
+    cur.execute("SELECT 5")
+    assert cur.fetchone() == (5,)
 
 
 def test_missing_file_is_reported_and_connection_survives(driver, connect, tmp_path):
@@ -158,8 +226,9 @@ def test_file_not_named_by_the_statement_is_never_sent(local_infile, tmp_path):
                             local_infile=local_infile, autocommit=None)
     with pytest.raises(unshaken.OperationalError) as e:
         conn.cursor().execute("SELECT 1")
+    conn.close()  # the thief waits for our COM_QUIT (or EOF) before it finishes
     thief.thread.join(10)
+    assert not thief.thread.is_alive()
     assert thief.received == [b""], "the client sent file data it was never asked to load"
     assert e.value.args[0] == REFUSED
     assert str(secret) in e.value.args[1]
-    conn.close()

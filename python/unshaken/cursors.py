@@ -22,6 +22,7 @@ from ._exceptions import (
     ProgrammingError,
     Warning,
 )
+from ._insert_values import split_insert_values
 
 __all__ = [
     "BaseCursor",
@@ -37,7 +38,10 @@ __all__ = [
 
 # executemany() batches only the simple bulk form
 #   INSERT|REPLACE ... VALUES (<placeholders>) [ON DUPLICATE ...][;]
-# where the row holds nothing but %s / %(name)s placeholders.
+# where the row holds nothing but %s / %(name)s placeholders. RE_INSERT_VALUES is
+# mysqlclient's expression, kept for code that reads it; executemany() itself uses
+# split_insert_values(), which captures the same groups in linear time (the
+# expression backtracks exponentially on named placeholders that do not match).
 _PLACEHOLDER = r"(?:%s|%\(.+\)s)"
 RE_INSERT_VALUES = re.compile(
     r"\s*(?P<head>(?:INSERT|REPLACE)\b.+\bVALUES?\s*)"
@@ -180,13 +184,13 @@ class BaseCursor:
             return None
         if isinstance(query, (bytes, bytearray)):
             query = bytes(query).decode(self._get_db().encoding)
-        m = RE_INSERT_VALUES.match(query)
-        if m is None:
+        parts = split_insert_values(query)
+        if parts is None:
             self.rowcount = sum(self.execute(query, arg) for arg in args)
             return self.rowcount
-        head = _unescape_percent(m.group("head"))
-        row = m.group("row").rstrip()
-        tail = _unescape_percent(m.group("tail") or "")
+        head = _unescape_percent(parts[0])
+        row = parts[1].rstrip()
+        tail = _unescape_percent(parts[2])
         return self._do_execute_many(head, row, tail, args)
 
     def _do_execute_many(self, head, row, tail, args):

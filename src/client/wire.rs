@@ -79,6 +79,8 @@ impl Wire {
                     fill(&mut self.stream, &mut self.inbuf, want, deadline, hook)?;
                 }
                 Some(c) => {
+                    // One frame per turn: the framer judges the packets it holds
+                    // before more is inflated (at most one packet plus one frame).
                     if !c.decode(&mut self.raw, &mut self.inbuf)? {
                         let want = c.wanted(&self.raw);
                         fill(&mut self.stream, &mut self.raw, want, deadline, hook)?;

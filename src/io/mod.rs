@@ -8,6 +8,7 @@ pub mod file;
 pub mod interrupt;
 pub mod peer;
 pub mod poll;
+pub mod resolve;
 pub mod socket;
 pub mod stream;
 pub mod tls;

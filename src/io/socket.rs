@@ -1,4 +1,4 @@
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,7 +18,8 @@ const UNIX_BACKLOG_RETRY: Duration = Duration::from_millis(5);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Endpoint {
-    /// Resolved with getaddrinfo; every address is tried in order.
+    /// Resolved with getaddrinfo under the deadline and hook (see `resolve`); every
+    /// address is tried in order.
     Tcp {
         host: String,
         port: u16,
@@ -61,7 +62,7 @@ impl Socket {
         let mut stats = IoStats::default();
         let (fd, unix) = match endpoint {
             Endpoint::Tcp { host, port } => {
-                let addrs = resolve(host, *port)?;
+                let addrs = super::resolve::resolve(host, *port, deadline, hook, &mut stats)?;
                 (connect_any(&addrs, deadline, hook, &mut stats)?, false)
             }
             Endpoint::Unix(path) => (connect_unix(path, deadline, hook, &mut stats)?, true),
@@ -177,21 +178,6 @@ impl AsFd for Socket {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
-}
-
-fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, IoError> {
-    let failed = |reason: String| IoError::Resolve {
-        host: host.to_owned(),
-        reason,
-    };
-    let addrs: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| failed(e.to_string()))?
-        .collect();
-    if addrs.is_empty() {
-        return Err(failed("no addresses".to_owned()));
-    }
-    Ok(addrs)
 }
 
 /// Try every address in order. A stop from the hook or an expired deadline ends

@@ -3,7 +3,9 @@
 //! id of its own, 3-byte uncompressed length (0: stored as is), then the payload.
 
 use bytes::{Buf, BytesMut};
-use std::io::{Read, Write};
+use std::io::Write;
+
+use super::framing::HEADER_LEN;
 
 use super::{ProtoError, Result};
 
@@ -45,42 +47,52 @@ impl Compression {
         self.seq = 0;
     }
 
-    /// Move every complete frame from the front of `raw` into `plain` (uncompressed).
-    /// Returns whether any frame was taken; `Ok(false)` means "need more bytes".
+    /// Move the complete frame at the front of `raw`, if there is one, into `plain`
+    /// (uncompressed). One frame per call, so the caller looks at the packets it
+    /// holds before inflating more: a few KB of hostile frames cannot become GBs of
+    /// buffered bytes. Returns whether a frame was taken; `Ok(false)` means "need
+    /// more bytes".
     pub fn decode(&mut self, raw: &mut BytesMut, plain: &mut BytesMut) -> Result<bool> {
-        let mut progress = false;
-        while raw.len() >= FRAME_HEADER {
-            let stored = u24(&raw[0..3]);
-            let seq = raw[3];
-            let original = u24(&raw[4..7]);
-            if seq != self.seq {
-                return Err(ProtoError::Sequence {
-                    expected: self.seq,
-                    got: seq,
-                });
-            }
-            if original > self.max_packet {
-                return Err(ProtoError::TooLarge {
-                    size: original,
-                    limit: self.max_packet,
-                });
-            }
-            if raw.len() < FRAME_HEADER + stored {
-                break;
-            }
-            self.seq = self.seq.wrapping_add(1);
-            raw.advance(FRAME_HEADER);
-            let payload = raw.split_to(stored);
-            if original == 0 {
-                plain.extend_from_slice(&payload);
-            } else {
-                let start = plain.len();
-                plain.resize(start + original, 0);
-                self.inflate(&payload, &mut plain[start..])?;
-            }
-            progress = true;
+        if raw.len() < FRAME_HEADER {
+            return Ok(false);
         }
-        Ok(progress)
+        let stored = u24(&raw[0..3]);
+        let seq = raw[3];
+        let original = u24(&raw[4..7]);
+        if seq != self.seq {
+            return Err(ProtoError::Sequence {
+                expected: self.seq,
+                got: seq,
+            });
+        }
+        // Judged from the header, before anything is allocated. A frame carries
+        // packet headers too, so allow one packet and its header (never more than a
+        // frame can say: the field is 3 bytes).
+        let limit = self.max_packet.saturating_add(HEADER_LEN).min(MAX_FRAME);
+        if original > limit {
+            return Err(ProtoError::TooLarge {
+                size: original,
+                limit,
+            });
+        }
+        if raw.len() < FRAME_HEADER + stored {
+            return Ok(false);
+        }
+        self.seq = self.seq.wrapping_add(1);
+        raw.advance(FRAME_HEADER);
+        let payload = raw.split_to(stored);
+        if original == 0 {
+            plain.extend_from_slice(&payload);
+        } else {
+            let start = plain.len();
+            plain.resize(start + original, 0);
+            let inflated = self.inflate(&payload, &mut plain[start..]);
+            if inflated.is_err() {
+                plain.truncate(start);
+            }
+            inflated?;
+        }
+        Ok(true)
     }
 
     /// Bytes `raw` must hold before `decode` can make progress.
@@ -130,31 +142,31 @@ impl Compression {
         ok && out.len() - before < chunk.len().min(MAX_FRAME)
     }
 
-    /// Decompress exactly `into.len()` bytes; anything else is a malformed frame.
+    /// Decompress exactly `into.len()` bytes, the frame's stated size: the
+    /// decompressor writes into `into` only, so it can never produce more than was
+    /// stated, and producing less (or leaving input over) is a malformed frame.
     fn inflate(&self, payload: &[u8], into: &mut [u8]) -> Result<()> {
-        let bad = ProtoError::Malformed("compressed frame does not decompress to its stated size");
-        let mut filled = 0;
-        let mut read = |reader: &mut dyn Read| -> std::io::Result<bool> {
-            while filled < into.len() {
-                let n = reader.read(&mut into[filled..])?;
-                if n == 0 {
-                    return Ok(false);
-                }
-                filled += n;
+        let exact = match self.algorithm {
+            Algorithm::Zlib => {
+                let mut z = flate2::Decompress::new(true);
+                matches!(
+                    z.decompress(payload, into, flate2::FlushDecompress::Finish),
+                    Ok(flate2::Status::StreamEnd)
+                ) && z.total_out() == into.len() as u64
+                    && z.total_in() == payload.len() as u64
             }
-            // Nothing may follow the stated size.
-            Ok(reader.read(&mut [0u8; 1])? == 0)
+            // One-shot decoding straight into `into`: no window buffer of the size
+            // a hostile frame header asks for, and "destination too small" is an error.
+            Algorithm::Zstd(_) => {
+                zstd::bulk::decompress_to_buffer(payload, into).is_ok_and(|n| n == into.len())
+            }
         };
-        let complete = match self.algorithm {
-            Algorithm::Zlib => read(&mut flate2::read::ZlibDecoder::new(payload)),
-            Algorithm::Zstd(_) => match zstd::stream::read::Decoder::with_buffer(payload) {
-                Ok(mut d) => read(&mut d),
-                Err(_) => return Err(bad),
-            },
-        };
-        match complete {
-            Ok(true) => Ok(()),
-            _ => Err(bad),
+        if exact {
+            Ok(())
+        } else {
+            Err(ProtoError::Malformed(
+                "compressed frame does not decompress to its stated size",
+            ))
         }
     }
 }
@@ -209,9 +221,93 @@ mod tests {
         tx.encode(&big, &mut wire);
         let mut rx = Compression::new(Algorithm::Zlib, 1 << 30);
         let (mut raw, mut got) = (BytesMut::from(&wire[..]), BytesMut::new());
-        rx.decode(&mut raw, &mut got).unwrap();
+        while rx.decode(&mut raw, &mut got).unwrap() {}
         assert_eq!(got.len(), big.len());
         assert_eq!(rx.seq, 3);
+    }
+
+    /// A bomb: frames of a few hundred bytes that each inflate to the largest size a
+    /// frame can state. Each call takes exactly one, so the caller can look at the
+    /// packets (and refuse them) before more is inflated.
+    #[test]
+    fn frames_are_inflated_one_per_call() {
+        for algorithm in [Algorithm::Zlib, Algorithm::Zstd(3)] {
+            // One frame of MAX_FRAME zeros, sent three times with the next sequence ids.
+            let mut one = Vec::new();
+            Compression::new(algorithm, 1 << 30).encode(&vec![0u8; MAX_FRAME], &mut one);
+            assert!(one.len() < MAX_FRAME / 300, "{algorithm:?}: {}", one.len());
+            let mut wire = Vec::new();
+            for seq in 0..3 {
+                one[3] = seq;
+                wire.extend_from_slice(&one);
+            }
+            let mut rx = Compression::new(algorithm, 1 << 30);
+            let mut raw = BytesMut::from(&wire[..]);
+            for step in 1..=3 {
+                let mut plain = BytesMut::new();
+                assert!(rx.decode(&mut raw, &mut plain).unwrap());
+                assert_eq!(plain.len(), MAX_FRAME, "{algorithm:?} step {step}");
+                assert_eq!(rx.seq, step);
+                assert_eq!(raw.is_empty(), step == 3);
+            }
+            assert!(!rx.decode(&mut raw, &mut BytesMut::new()).unwrap());
+        }
+    }
+
+    /// One frame of `len` bytes of `b'a'`, compressed.
+    fn one_frame(algorithm: Algorithm, len: usize) -> Vec<u8> {
+        let mut wire = Vec::new();
+        Compression::new(algorithm, 1 << 30).encode(&vec![b'a'; len], &mut wire);
+        assert_ne!(&wire[4..7], &[0, 0, 0], "compressed, not stored");
+        wire
+    }
+
+    fn set_stated(wire: &mut [u8], size: usize) {
+        put_u24(&mut wire[4..7], size);
+    }
+
+    /// The stated size is the exact size: a frame that inflates to more (the
+    /// decompressor stops at the stated size) or to less is malformed, and nothing
+    /// of it is left in `plain`.
+    #[test]
+    fn frame_that_lies_about_its_size_is_refused() {
+        for algorithm in [Algorithm::Zlib, Algorithm::Zstd(3)] {
+            for (holds, states) in [(100_000, 99_999), (100_000, 100_001), (100_000, 1)] {
+                let mut wire = one_frame(algorithm, holds);
+                set_stated(&mut wire, states);
+                let mut rx = Compression::new(algorithm, 1 << 30);
+                let mut plain = BytesMut::from(&b"kept"[..]);
+                let got = rx.decode(&mut BytesMut::from(&wire[..]), &mut plain);
+                assert!(
+                    matches!(got, Err(ProtoError::Malformed(_))),
+                    "{algorithm:?} holds {holds} states {states}: {got:?}"
+                );
+                assert_eq!(&plain[..], b"kept");
+            }
+            // Telling the truth still works.
+            let wire = one_frame(algorithm, 100_000);
+            let mut plain = BytesMut::new();
+            let mut rx = Compression::new(algorithm, 1 << 30);
+            assert!(rx
+                .decode(&mut BytesMut::from(&wire[..]), &mut plain)
+                .unwrap());
+            assert_eq!(plain.len(), 100_000);
+        }
+    }
+
+    /// Bytes after the end of the compressed stream are not silently dropped.
+    #[test]
+    fn trailing_bytes_after_the_stream_are_refused() {
+        for algorithm in [Algorithm::Zlib, Algorithm::Zstd(3)] {
+            let mut wire = one_frame(algorithm, 1000);
+            wire.push(0x55);
+            let stored = u24(&wire[0..3]) + 1;
+            put_u24(&mut wire[0..3], stored);
+            let mut rx = Compression::new(algorithm, 1 << 30);
+            assert!(rx
+                .decode(&mut BytesMut::from(&wire[..]), &mut BytesMut::new())
+                .is_err());
+        }
     }
 
     #[test]

@@ -59,9 +59,11 @@ pub struct Connection {
 fn seconds(v: Option<f64>) -> PyResult<Option<Duration>> {
     match v {
         None => Ok(None),
-        Some(s) if s.is_finite() && s >= 0.0 => {
-            Ok(Some(Duration::from_secs_f64(s)).filter(|d| !d.is_zero()))
-        }
+        // Too large for a Duration is as good as no timeout (never a panic).
+        Some(s) if s.is_finite() && s >= 0.0 => Ok(Some(
+            Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX),
+        )
+        .filter(|d| !d.is_zero())),
         Some(s) => Err(PyValueError::new_err(format!(
             "timeout must be a non-negative number, not {s}"
         ))),

@@ -188,7 +188,8 @@ impl Result {
                 let end = if maxrows == 0 {
                     rows.len()
                 } else {
-                    (st.pos + maxrows).min(rows.len())
+                    // Any count Python passes is fine: 2**64-1 means "all the rest".
+                    st.pos.saturating_add(maxrows).min(rows.len())
                 };
                 let built = self.build(py, &rows[st.pos..end], how)?;
                 st.pos = end;
