@@ -14,6 +14,7 @@ usable.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 
@@ -36,8 +37,12 @@ def servers():
     second shows client addresses as IPs (skip-name-resolve), the others as names
     ('localhost:port' for a loopback client)."""
     both = "--bind-address=127.0.0.1,::1"
-    srvs = [TemporaryServer([both]), TemporaryServer([both, "--skip-name-resolve"]),
-            TemporaryServer()]
+    # One account on every server, as on a cluster: the cancel's side connection can
+    # log in wherever the proxy sends it, so only the proof stops it.
+    password = secrets.token_hex(16)
+    srvs = [TemporaryServer([both], password=password),
+            TemporaryServer([both, "--skip-name-resolve"], password=password),
+            TemporaryServer(password=password)]
     errors = []
 
     def start(srv):

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -304,6 +305,8 @@ def generate_certificates(directory: str) -> dict[str, str]:
     }
 
 
+_PLAIN_PASSWORD = re.compile(r"[A-Za-z0-9_.,:@%+=-]+")
+
 class TemporaryServer:
     """A private ``mariadbd``/``mysqld`` in a temporary directory on a free loopback port.
 
@@ -313,7 +316,9 @@ class TemporaryServer:
 
     Arguments: ``extra_args`` (extra server options, e.g. ``["--max-connections=20"]``),
     ``tls`` (generate certificates and enable TLS on the server), ``startup_timeout``,
-    ``stop_timeout``, ``binary`` (default: :func:`find_server_binary`), ``keep_dir``.
+    ``stop_timeout``, ``binary`` (default: :func:`find_server_binary`), ``keep_dir``,
+    ``password`` (root's password: random unless given, e.g. so that several servers
+    share one account as a cluster's nodes do; letters, digits and ``_.,:@%+=-``).
     Raises :class:`ServerStartError` (with the server's log tail) when it cannot start.
     """
 
@@ -328,7 +333,12 @@ class TemporaryServer:
         stop_timeout: float = 15.0,
         binary: str | None = None,
         keep_dir: bool = False,
+        password: str | None = None,
     ) -> None:
+        if password is not None and not _PLAIN_PASSWORD.fullmatch(password):
+            raise ValueError("password: letters, digits and _.,:@%+=- only (it is written "
+                             "into SQL and an option file unquoted)")
+        self._chosen_password = password
         self.extra_args = list(extra_args or [])
         self.tls = tls
         self.ssl_ca: str | None = None
@@ -591,7 +601,7 @@ class TemporaryServer:
         made) and option_file hands it to command-line clients. Both files are 0600 in
         the 0700 tmpdir; the password is never in a command line."""
         assert self.tmpdir
-        self.password = secrets.token_hex(16)
+        self.password = self._chosen_password or secrets.token_hex(16)
         # The accounts an install makes (a name twice in one statement is an error).
         names = dict.fromkeys(("localhost", socket.gethostname()))
         hosts = dict.fromkeys([*names, "127.0.0.1", "::1"])
