@@ -64,7 +64,10 @@ class Connection:
     def autocommit(self, on: bool) -> None: ...
     def get_autocommit(self) -> bool: ...
     def close(self) -> None: ...  # idempotent, any thread (aborts a busy one); COM_QUIT if possible
+    # Escaping in the session's character_set_client (learned again after a statement
+    # that may change it) and sql_mode; NotSupportedError for a charset with no rules.
     def escape_string(self, s: bytes) -> bytes: ...  # honours NO_BACKSLASH_ESCAPES
+    def quote_identifier(self, name: bytes) -> bytes: ...  # body for `...`; ProgrammingError
 
     # -- state of the last statement --
     def affected_rows(self) -> int: ...  # -1 while an unbuffered result is being read

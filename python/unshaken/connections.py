@@ -10,8 +10,9 @@ import contextlib
 import operator
 import os
 import re
+import types
 
-from . import _escape, _native, cursors
+from . import _escape, _native, converters, cursors, times
 from ._exceptions import (
     DatabaseError,
     DataError,
@@ -67,6 +68,25 @@ _INT_ENCODER = conversions[int]
 _NONE_ENCODER = conversions[type(None)]
 
 re_numeric_part = re.compile(r"^(\d+)")
+
+# Default encoders that quote text with the module-level escaper (which knows no
+# charset and no sql_mode), and what a connection uses instead: the same literal,
+# escaped for the session. Keyed by function, so they are replaced whichever mapping
+# they come from (self.encoders, converters.conversions, Django's quote_value).
+_SESSION_ENCODERS = {
+    converters.Thing2Literal: lambda conn, o: conn.string_literal(o),
+    converters.Set2Str: lambda conn, o: conn.string_literal(",".join(o)),
+    converters.array2Str: lambda conn, o: conn.string_literal(o.tobytes()),
+    times.DateTime2literal: lambda conn, o: conn.string_literal(times.format_TIMESTAMP(o)),
+    times.DateTimeDelta2literal: lambda conn, o: conn.string_literal(
+        times.format_TIMEDELTA(o)
+    ),
+}
+
+
+class UnencodableError(DataError, UnicodeEncodeError):
+    """A str argument the connection's character set cannot represent. A DataError,
+    and still the UnicodeEncodeError mysqlclient raises for it."""
 
 
 def numeric_part(s):
@@ -571,34 +591,56 @@ class Connection:
 
     # -- quoting --
 
+    def _encode(self, text):
+        """``text`` in the connection's character set; UnencodableError if it has
+        no form there (a lone surrogate, a character the charset lacks)."""
+        try:
+            return text.encode(self.encoding)
+        except UnicodeEncodeError as e:
+            raise UnencodableError(e.encoding, e.object, e.start, e.end, e.reason) from None
+
     def escape_string(self, s):
         """Escape ``s`` (str or bytes) for use inside quotes; returns bytes.
-        Honours the session's NO_BACKSLASH_ESCAPES while open."""
+        Escapes as the server will read it: in the session's character_set_client
+        (multibyte characters kept whole) and honouring NO_BACKSLASH_ESCAPES."""
         if isinstance(s, str):
-            s = s.encode(self.encoding)
+            s = self._encode(s)
         if self._closed:
-            # MySQLdb falls back to plain escaping here instead of raising.
+            # MySQLdb falls back to plain escaping here instead of raising. Query
+            # arguments never come here on a closed connection (see string_literal).
             return _escape.escape_string(s)
         return self._conn.escape_string(bytes(s))
 
     def string_literal(self, obj):
         """``obj`` (bytes, or anything via str()) as a quoted literal (bytes)."""
         if not isinstance(obj, bytes):
-            obj = str(obj).encode(self.encoding)
-        return b"'" + self.escape_string(obj) + b"'"
+            obj = self._encode(str(obj))
+        # The session's escaper only: a closed connection raises (2006).
+        return b"'" + self._conn.escape_string(obj) + b"'"
 
     def escape(self, obj, mapping=None):
         """Encode ``obj`` with the encoder for its type in ``mapping``
-        (default: the connection's encoders); others become string literals."""
-        return _escape.escape(
-            obj, self.encoders if mapping is None else mapping, self.string_literal
-        )
+        (default: the connection's encoders); others become string literals.
+        The default quoting encoders escape for this session (see _SESSION_ENCODERS)."""
+        mapping = self.encoders if mapping is None else mapping
+        try:
+            encoder = mapping[type(obj)]
+        except KeyError:
+            return self.string_literal(obj)
+        if isinstance(encoder, types.FunctionType) and encoder in _SESSION_ENCODERS:
+            return _SESSION_ENCODERS[encoder](self, obj)
+        return encoder(obj, mapping)
+
+    def _quote_identifier(self, name):
+        """``name`` (bytes) quoted for use between backticks, in the session's
+        character set; ProgrammingError for a name that cannot be quoted safely."""
+        return self._conn.quote_identifier(name)
 
     def literal(self, o):
         """The SQL literal (bytes) for one query argument. Sequences become
         ``(a,b,...)`` so ``IN %s`` works."""
         if isinstance(o, str):
-            return self.string_literal(o.encode(self.encoding))
+            return self.string_literal(self._encode(o))
         if isinstance(o, (bytes, bytearray)):
             return self._bytes_literal(o)
         if isinstance(o, (tuple, list)):
@@ -625,7 +667,7 @@ class Connection:
         for c in s:
             if not isinstance(c, str):
                 raise TypeError("set elements must be strings")
-        return self.string_literal(",".join(s).encode(self.encoding))
+        return self.string_literal(self._encode(",".join(s)))
 
     def _bytes_literal(self, bs):
         literal = self.string_literal(bytes(bs))

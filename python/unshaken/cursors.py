@@ -221,10 +221,10 @@ class BaseCursor:
         """
         db = self._get_db()
         if isinstance(procname, str):
-            procname = procname.encode(db.encoding)
-        # Quoted as an identifier (backticks doubled), as mysqlclient 2.3 does, so a
-        # procedure name can never inject SQL.
-        name = procname.replace(b"`", b"``")
+            procname = db._encode(procname)
+        # Quoted as an identifier (backticks doubled outside multibyte characters, in
+        # the session's charset), so a procedure name can never inject SQL.
+        name = db._quote_identifier(procname)
         if args:
             assignments = b",".join(
                 b"@`_%s_%d`=%s" % (name, i, db.literal(arg)) for i, arg in enumerate(args)
