@@ -12,7 +12,7 @@ import os
 import re
 import types
 
-from . import _escape, _native, converters, cursors, times
+from . import _native, converters, cursors, times
 from ._exceptions import (
     DatabaseError,
     DataError,
@@ -602,20 +602,16 @@ class Connection:
     def escape_string(self, s):
         """Escape ``s`` (str or bytes) for use inside quotes; returns bytes.
         Escapes as the server will read it: in the session's character_set_client
-        (multibyte characters kept whole) and honouring NO_BACKSLASH_ESCAPES."""
+        (multibyte characters kept whole) and honouring NO_BACKSLASH_ESCAPES.
+        Still works after close(), as in MySQLdb, with the session's last rules."""
         if isinstance(s, str):
             s = self._encode(s)
-        if self._closed:
-            # MySQLdb falls back to plain escaping here instead of raising. Query
-            # arguments never come here on a closed connection (see string_literal).
-            return _escape.escape_string(s)
         return self._conn.escape_string(bytes(s))
 
     def string_literal(self, obj):
         """``obj`` (bytes, or anything via str()) as a quoted literal (bytes)."""
         if not isinstance(obj, bytes):
             obj = self._encode(str(obj))
-        # The session's escaper only: a closed connection raises (2006).
         return b"'" + self._conn.escape_string(obj) + b"'"
 
     def escape(self, obj, mapping=None):

@@ -99,17 +99,22 @@ impl ClientCharset {
 /// Stored routines restore the caller's character set when they return, and the
 /// variable cannot be set in `SET STATEMENT`. Keywords and system variable names are
 /// ASCII and matched without regard to case (accented look-alikes are not folded to
-/// them), so each of those statements contains one of the words below in ASCII, in
-/// any case, whatever comments surround it. A false positive (a `VARCHAR` column, a
-/// word in a string or a comment) only costs one `SELECT @@character_set_client`.
+/// them), so each of those statements has one of the words below in ASCII, in any
+/// case, at the start of a token: whatever surrounds it (comments, quotes, `@@`,
+/// other statements), the byte before it is not an ASCII letter, digit, `_` or `$`,
+/// which would make the server read it as the tail of a longer identifier. A false
+/// positive (a `CHAR` column, a word in a string or a comment) only costs one
+/// `SELECT @@character_set_client` before the next literal.
 pub fn may_change_client_charset(sql: &[u8]) -> bool {
     const WORDS: [&[u8]; 3] = [b"char", b"names", b"execute"];
-    sql.windows(4).enumerate().any(|(i, w)| {
+    let starts_token = |i: usize| {
+        i == 0 || !matches!(sql[i - 1], b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'$')
+    };
+    (0..sql.len()).any(|i| {
         WORDS.iter().any(|word| {
-            w.eq_ignore_ascii_case(&word[..4])
-                && sql
-                    .get(i..i + word.len())
-                    .is_some_and(|s| s.eq_ignore_ascii_case(word))
+            sql.get(i..i + word.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(word))
+                && starts_token(i)
         })
     })
 }
@@ -190,6 +195,8 @@ mod tests {
             b"execute immediate @q",
             b"/*!40101 SET NAMES sjis */",
             b"x NaMeS",
+            b"SET x=1,character_set_client=gbk",
+            b"SET\x95\x40names", // conservative: only an ASCII identifier byte glues
         ] {
             assert!(
                 may_change_client_charset(sql),
@@ -203,6 +210,8 @@ mod tests {
             b"INSERT INTO t VALUES ('nam', 'es')",
             b"SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'",
             b"cha",
+            b"CREATE TABLE t (a VARCHAR(20), usernames INT)",
+            b"SELECT 0x1CHARSET, 1names, $names, _execute",
             b"",
         ] {
             assert!(

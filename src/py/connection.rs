@@ -43,6 +43,9 @@ struct Slot {
     last_error: Option<(u16, String, String)>,
     /// How the server reads our statements, for the escaper.
     client_charset: ClientCharsetState,
+    /// NO_BACKSLASH_ESCAPES when the session was closed: quoting still works after
+    /// close(), as in MySQLdb, with the session's last rules.
+    closed_nbe: bool,
 }
 
 /// What the escaper knows of the session's `character_set_client`.
@@ -177,12 +180,14 @@ impl Connection {
     fn escaping(&self, py: Python<'_>) -> PyResult<(ClientCharset, bool)> {
         {
             let slot = self.lock(py)?;
-            let Some(conn) = &slot.conn else {
-                return Err(raise(py, cr::CR_SERVER_GONE_ERROR, ""));
-            };
+            let nbe = slot
+                .conn
+                .as_ref()
+                .map_or(slot.closed_nbe, Conn::no_backslash_escapes);
             match &slot.client_charset {
-                ClientCharsetState::Known(cs) => return Ok((*cs, conn.no_backslash_escapes())),
+                ClientCharsetState::Known(cs) => return Ok((*cs, nbe)),
                 ClientCharsetState::Unsupported(name) => return Err(unsupported(py, name)),
+                // Asking needs the session: command() raises 2006 when it is closed.
                 ClientCharsetState::Unknown => {}
             }
         }
@@ -414,6 +419,7 @@ impl Connection {
                 charset,
                 encoding_name,
                 last_error: None,
+                closed_nbe: false,
             }),
             pid: std::process::id(),
             conv: conv.map(Bound::unbind),
@@ -804,6 +810,7 @@ impl Drop for Connection {
 /// Take the session out of the slot, keeping its counters for stats().
 fn take_session(slot: &mut Slot) -> Option<Conn> {
     let conn = slot.conn.take()?;
+    slot.closed_nbe = conn.no_backslash_escapes();
     slot.closed_stats = add_stats(slot.closed_stats, conn.io_stats());
     slot.closed_queries += conn.queries();
     slot.pending = None;
