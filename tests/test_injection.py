@@ -229,7 +229,7 @@ def test_array_and_set_under_no_backslash_escapes(connect, charset):
 
 
 def test_django_quote_value_under_no_backslash_escapes(connect):
-    schema = pytest.importorskip("django.db.backends.mysql.schema")
+    from django.db.backends.mysql import schema
     conn = connect()
     set_nbe(conn)
     # Django's own DatabaseSchemaEditor.quote_value over this connection.
@@ -272,6 +272,26 @@ def test_escaper_follows_a_charset_switch(connect, switch):
     assert conn.escape_string(b"\xbf\x5c'") == b"\xbf\x5c\\'"
 
 
+@pytest.mark.parametrize("binary_prefix", [False, True])
+def test_arguments_after_a_set_names_in_the_same_statement(connect, binary_prefix):
+    # The server reads the SELECT in gbk although the escaper ran for utf8mb4: the
+    # literals must read the same in both (non-ASCII ones go in hex).
+    conn = connect_to(connect, "utf8mb4", binary_prefix=binary_prefix)
+    cur = conn.cursor()
+    attack = b"\xbf' UNION SELECT user() -- "
+    text = "\u00e9\u8868' OR 1 -- "
+    cur.execute("SET NAMES gbk; SELECT %s, %s, %s", (attack, text, "plain'"))
+    assert cur.nextset()
+    row, = cur.fetchall()
+    assert row == (attack, text.encode("gbk"), b"plain'")
+    assert cur.nextset() is None
+    # Escaped for utf8mb4 and read in gbk this was: SELECT '\xbf\x5c' UNION SELECT user()
+    cur.execute("SET NAMES gbk; SELECT %s", (attack,))
+    assert cur.nextset()
+    assert cur.fetchall() == ((attack,),)
+    assert_nothing_stacked_ran(conn)
+
+
 def test_reset_connection_goes_back_to_the_login_charset(connect):
     conn = connect_to(connect, "gbk")
     cur = conn.cursor()
@@ -279,6 +299,17 @@ def test_reset_connection_goes_back_to_the_login_charset(connect):
     assert conn.escape_string(b"\xbf\x5c") == b"\xbf\\\\"
     conn.reset_connection()  # back to the login's gbk
     assert conn.escape_string(b"\xbf\x5c") == b"\xbf\x5c"
+
+
+def test_change_user_goes_back_to_the_login_charset(connect, server_kwargs):
+    conn = connect_to(connect, "sjis")
+    conn.cursor().execute("SET NAMES utf8mb4")
+    assert conn.escape_string(b"\x95\x5c") == b"\x95\\\\"
+    conn.change_user(server_kwargs.get("user", "root"), server_kwargs.get("password", ""))
+    assert conn.escape_string(b"\x95\x5c") == b"\x95\x5c"
+    cur = conn.cursor()
+    cur.execute("SELECT @@character_set_client")
+    assert cur.fetchall() == ((b"sjis",),)
 
 
 def test_charset_changed_while_results_are_pending_is_refused(connect):

@@ -612,6 +612,8 @@ class Connection:
         """``obj`` (bytes, or anything via str()) as a quoted literal (bytes)."""
         if not isinstance(obj, bytes):
             obj = self._encode(str(obj))
+        if self._neutral and not obj.isascii():
+            return self._hex_literal(obj, self.character_set_name().encode("ascii"))
         return b"'" + self._conn.escape_string(obj) + b"'"
 
     def escape(self, obj, mapping=None):
@@ -626,6 +628,29 @@ class Connection:
         if isinstance(encoder, types.FunctionType) and encoder in _SESSION_ENCODERS:
             return _SESSION_ENCODERS[encoder](self, obj)
         return encoder(obj, mapping)
+
+    # While true, literals with non-ASCII bytes are written in hex (see below).
+    _neutral = False
+
+    @contextlib.contextmanager
+    def _charset_neutral_literals(self, statement):
+        """Literals made inside the block are read the same in every client charset
+        when ``statement`` may change character_set_client (``SET NAMES x; SELECT %s``:
+        the server reads what follows the SET in x, whatever the escaper assumed).
+        ASCII bytes are single characters in every client charset, so a literal of
+        ASCII bytes is safe as escaped; any other becomes ``_<charset> X'<hex>'``
+        (``_binary X'<hex>'`` for bytes)."""
+        if not _native.changes_client_charset(statement):
+            yield
+            return
+        saved, self._neutral = self._neutral, True
+        try:
+            yield
+        finally:
+            self._neutral = saved
+
+    def _hex_literal(self, data, introducer):
+        return b"_" + introducer + b" X'" + data.hex().encode("ascii") + b"'"
 
     def _quote_identifier(self, name):
         """``name`` (bytes) quoted for use between backticks, in the session's
@@ -651,7 +676,8 @@ class Connection:
         the core (the per-value work of execute and executemany). Used only while the
         encoders for int and None are the defaults, so an override is always honoured."""
         enc = self.encoders
-        if enc.get(int) is not _INT_ENCODER or enc.get(type(None)) is not _NONE_ENCODER:
+        if (self._neutral or enc.get(int) is not _INT_ENCODER
+                or enc.get(type(None)) is not _NONE_ENCODER):
             return tuple(map(self.literal, args))
         return self._conn.literals(args, self.literal, self._binary_prefix)
 
@@ -666,5 +692,8 @@ class Connection:
         return self.string_literal(self._encode(",".join(s)))
 
     def _bytes_literal(self, bs):
+        if self._neutral and not bs.isascii():
+            # As _binary: bytes need not be valid text (an introducer checks them).
+            return self._hex_literal(bytes(bs), b"binary")
         literal = self.string_literal(bytes(bs))
         return b"_binary" + literal if self._binary_prefix else literal

@@ -154,10 +154,13 @@ class BaseCursor:
             query = query.encode(db.encoding)
         if args is None:
             return query
-        if isinstance(args, dict):
-            args = {_key_bytes(k, db.encoding): db.literal(v) for k, v in args.items()}
-        else:
-            args = db.literals(args)
+        # In "SET NAMES x; SELECT %s" the server reads the argument in x, not in the
+        # charset it was escaped for: there, literals are made of ASCII bytes only.
+        with db._charset_neutral_literals(query):
+            if isinstance(args, dict):
+                args = {_key_bytes(k, db.encoding): db.literal(v) for k, v in args.items()}
+            else:
+                args = db.literals(args)
         try:
             return query % args
         except TypeError as exc:

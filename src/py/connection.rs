@@ -848,6 +848,13 @@ fn escape_bytes<'py>(
     PyBytes::new(py, &out)
 }
 
+/// True when `sql` may change the session's character_set_client (see
+/// proto/client_charset.rs): literals inside it must read the same in any charset.
+#[pyfunction]
+pub fn changes_client_charset(sql: &[u8]) -> bool {
+    may_change_client_charset(sql)
+}
+
 /// Backslash-style escaping without a connection (MySQLdb's module-level
 /// escape_string): byte by byte, as mysql_escape_string. Never used for arguments.
 #[pyfunction]
