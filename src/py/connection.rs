@@ -440,13 +440,13 @@ impl Connection {
         // The reply's columns are kept under the same lock that ran the statement, so
         // no other thread can slip in between and strand them.
         self.command(py, move |conn, slot, hook| {
-            // A result still being read (use_result) or results not yet visited give
-            // "commands out of sync" (2014), as in mysqlclient: never silently dropped.
             if may_change_client_charset(sql) {
                 // Even when the statement fails: an earlier one of a multi-statement
                 // may have run.
                 slot.client_charset = ClientCharsetState::Unknown;
             }
+            // A result still being read (use_result) or results not yet visited give
+            // "commands out of sync" (2014), as in mysqlclient: never silently dropped.
             let reply = conn.query_within(sql, deadline, hook)?;
             slot.pending = match reply {
                 Reply::ResultSet(cols) => Some(cols),
