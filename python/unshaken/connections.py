@@ -640,7 +640,8 @@ class Connection:
         ASCII bytes are single characters in every client charset, so a literal of
         ASCII bytes is safe as escaped; any other becomes ``_<charset> X'<hex>'``
         (``_binary X'<hex>'`` for bytes)."""
-        if not _native.changes_client_charset(statement):
+        if not (isinstance(statement, (bytes, bytearray))
+                and _native.changes_client_charset(bytes(statement))):
             yield
             return
         saved, self._neutral = self._neutral, True
