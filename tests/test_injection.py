@@ -107,6 +107,7 @@ def values_for(charset, codec, rng):
     for lead in range(0x80, 0x100):
         b = bytes([lead])
         blobs += [b, b + b"\\'" + PWNED, b + PWNED, b + b"\\", b + b"`'" + PWNED, b * 3 + b"'\\"]
+        blobs += [b + bytes([c]) + b"'" for c in b"\0\n\r\x1a\"%_"]
     for _ in range(100):
         blobs.append(bytes(rng.choice(b"\\'\"`\0\n\r\x1a\x81\x95\xa1\xbf\xe0\xfc\xfeA~")
                            for _ in range(rng.randrange(1, 9))))
@@ -310,6 +311,21 @@ def test_change_user_goes_back_to_the_login_charset(connect, server_kwargs):
     cur = conn.cursor()
     cur.execute("SELECT @@character_set_client")
     assert cur.fetchall() == ((b"sjis",),)
+
+
+def test_the_charset_is_asked_for_only_after_a_statement_that_may_change_it(connect):
+    conn = connect(charset="gbk")
+    cur = conn.cursor()
+
+    def queries_for(*statements):
+        before = conn.stats()["queries"]
+        for sql in statements:
+            cur.execute(sql, ("x",))
+        return conn.stats()["queries"] - before
+
+    assert queries_for("SELECT %s", "SELECT %s AS usernames", "SELECT %s AS varchars") == 3
+    cur.execute("SET NAMES gbk")
+    assert queries_for("SELECT %s", "SELECT %s") == 3  # one SELECT @@character_set_client
 
 
 def test_charset_changed_while_results_are_pending_is_refused(connect):
