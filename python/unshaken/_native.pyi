@@ -67,7 +67,10 @@ class Connection:
     def autocommit(self, on: bool) -> None: ...
     def get_autocommit(self) -> bool: ...
     def close(self) -> None: ...  # idempotent, any thread (aborts a busy one); COM_QUIT if possible
+    # Escaping in the session's character_set_client (learned again after a statement
+    # that may change it) and sql_mode; NotSupportedError for a charset with no rules.
     def escape_string(self, s: bytes) -> bytes: ...  # honours NO_BACKSLASH_ESCAPES
+    def quote_identifier(self, name: bytes) -> bytes: ...  # body for `...`; ProgrammingError
 
     # -- state of the last statement --
     def affected_rows(self) -> int: ...  # -1 while an unbuffered result is being read
@@ -103,4 +106,5 @@ class Result:
     def discard(self) -> None: ...
 
 def escape_string(s: bytes) -> bytes: ...  # backslash style, no connection
+def changes_client_charset(sql: bytes) -> bool: ...  # may this change character_set_client?
 def get_client_info() -> str: ...

@@ -10,8 +10,9 @@ import contextlib
 import operator
 import os
 import re
+import types
 
-from . import _escape, _native, cursors
+from . import _native, converters, cursors, times
 from ._exceptions import (
     DatabaseError,
     DataError,
@@ -70,6 +71,25 @@ _INT_ENCODER = conversions[int]
 _NONE_ENCODER = conversions[type(None)]
 
 re_numeric_part = re.compile(r"^(\d+)")
+
+# Default encoders that quote text with the module-level escaper (which knows no
+# charset and no sql_mode), and what a connection uses instead: the same literal,
+# escaped for the session. Keyed by function, so they are replaced whichever mapping
+# they come from (self.encoders, converters.conversions, Django's quote_value).
+_SESSION_ENCODERS = {
+    converters.Thing2Literal: lambda conn, o: conn.string_literal(o),
+    converters.Set2Str: lambda conn, o: conn.string_literal(",".join(o)),
+    converters.array2Str: lambda conn, o: conn.string_literal(o.tobytes()),
+    times.DateTime2literal: lambda conn, o: conn.string_literal(times.format_TIMESTAMP(o)),
+    times.DateTimeDelta2literal: lambda conn, o: conn.string_literal(
+        times.format_TIMEDELTA(o)
+    ),
+}
+
+
+class UnencodableError(DataError, UnicodeEncodeError):
+    """A str argument the connection's character set cannot represent. A DataError,
+    and still the UnicodeEncodeError mysqlclient raises for it."""
 
 
 def numeric_part(s):
@@ -575,34 +595,78 @@ class Connection:
 
     # -- quoting --
 
+    def _encode(self, text):
+        """``text`` in the connection's character set; UnencodableError if it has
+        no form there (a lone surrogate, a character the charset lacks)."""
+        try:
+            return text.encode(self.encoding)
+        except UnicodeEncodeError as e:
+            raise UnencodableError(e.encoding, e.object, e.start, e.end, e.reason) from None
+
     def escape_string(self, s):
         """Escape ``s`` (str or bytes) for use inside quotes; returns bytes.
-        Honours the session's NO_BACKSLASH_ESCAPES while open."""
+        Escapes as the server will read it: in the session's character_set_client
+        (multibyte characters kept whole) and honouring NO_BACKSLASH_ESCAPES.
+        Still works after close(), as in MySQLdb, with the session's last rules."""
         if isinstance(s, str):
-            s = s.encode(self.encoding)
-        if self._closed:
-            # MySQLdb falls back to plain escaping here instead of raising.
-            return _escape.escape_string(s)
+            s = self._encode(s)
         return self._conn.escape_string(bytes(s))
 
     def string_literal(self, obj):
         """``obj`` (bytes, or anything via str()) as a quoted literal (bytes)."""
         if not isinstance(obj, bytes):
-            obj = str(obj).encode(self.encoding)
-        return b"'" + self.escape_string(obj) + b"'"
+            obj = self._encode(str(obj))
+        if self._neutral and not obj.isascii():
+            return self._hex_literal(obj, self.character_set_name().encode("ascii"))
+        return b"'" + self._conn.escape_string(obj) + b"'"
 
     def escape(self, obj, mapping=None):
         """Encode ``obj`` with the encoder for its type in ``mapping``
-        (default: the connection's encoders); others become string literals."""
-        return _escape.escape(
-            obj, self.encoders if mapping is None else mapping, self.string_literal
-        )
+        (default: the connection's encoders); others become string literals.
+        The default quoting encoders escape for this session (see _SESSION_ENCODERS)."""
+        mapping = self.encoders if mapping is None else mapping
+        try:
+            encoder = mapping[type(obj)]
+        except KeyError:
+            return self.string_literal(obj)
+        if isinstance(encoder, types.FunctionType) and encoder in _SESSION_ENCODERS:
+            return _SESSION_ENCODERS[encoder](self, obj)
+        return encoder(obj, mapping)
+
+    # While true, literals with non-ASCII bytes are written in hex (see below).
+    _neutral = False
+
+    @contextlib.contextmanager
+    def _charset_neutral_literals(self, statement):
+        """Literals made inside the block are read the same in every client charset
+        when ``statement`` may change character_set_client (``SET NAMES x; SELECT %s``:
+        the server reads what follows the SET in x, whatever the escaper assumed).
+        ASCII bytes are single characters in every client charset, so a literal of
+        ASCII bytes is safe as escaped; any other becomes ``_<charset> X'<hex>'``
+        (``_binary X'<hex>'`` for bytes)."""
+        if not (isinstance(statement, (bytes, bytearray))
+                and _native.changes_client_charset(bytes(statement))):
+            yield
+            return
+        saved, self._neutral = self._neutral, True
+        try:
+            yield
+        finally:
+            self._neutral = saved
+
+    def _hex_literal(self, data, introducer):
+        return b"_" + introducer + b" X'" + data.hex().encode("ascii") + b"'"
+
+    def _quote_identifier(self, name):
+        """``name`` (bytes) quoted for use between backticks, in the session's
+        character set; ProgrammingError for a name that cannot be quoted safely."""
+        return self._conn.quote_identifier(name)
 
     def literal(self, o):
         """The SQL literal (bytes) for one query argument. Sequences become
         ``(a,b,...)`` so ``IN %s`` works."""
         if isinstance(o, str):
-            return self.string_literal(o.encode(self.encoding))
+            return self.string_literal(self._encode(o))
         if isinstance(o, (bytes, bytearray)):
             return self._bytes_literal(o)
         if isinstance(o, (tuple, list)):
@@ -617,7 +681,8 @@ class Connection:
         the core (the per-value work of execute and executemany). Used only while the
         encoders for int and None are the defaults, so an override is always honoured."""
         enc = self.encoders
-        if enc.get(int) is not _INT_ENCODER or enc.get(type(None)) is not _NONE_ENCODER:
+        if (self._neutral or enc.get(int) is not _INT_ENCODER
+                or enc.get(type(None)) is not _NONE_ENCODER):
             return tuple(map(self.literal, args))
         return self._conn.literals(args, self.literal, self._binary_prefix)
 
@@ -629,8 +694,11 @@ class Connection:
         for c in s:
             if not isinstance(c, str):
                 raise TypeError("set elements must be strings")
-        return self.string_literal(",".join(s).encode(self.encoding))
+        return self.string_literal(self._encode(",".join(s)))
 
     def _bytes_literal(self, bs):
+        if self._neutral and not bs.isascii():
+            # As _binary: bytes need not be valid text (an introducer checks them).
+            return self._hex_literal(bytes(bs), b"binary")
         literal = self.string_literal(bytes(bs))
         return b"_binary" + literal if self._binary_prefix else literal

@@ -11,7 +11,11 @@
 
 Pass a modified copy as ``connect(conv=...)``; never edit this dict in place.
 Strings and bytes have no encoder here on purpose: ``Connection.literal``
-handles them itself because it needs the connection's charset.
+handles them itself because it needs the connection's charset. The encoders here
+that quote text (Thing2Literal, Set2Str, array2Str and the datetime ones) use the
+connection-less escaper when called directly; ``Connection.escape`` and
+``Connection.literal`` replace them with the session's escaping (charset and
+NO_BACKSLASH_ESCAPES) whichever mapping they are found in.
 """
 
 import array

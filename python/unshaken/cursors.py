@@ -158,10 +158,13 @@ class BaseCursor:
             query = query.encode(db.encoding)
         if args is None:
             return query
-        if isinstance(args, dict):
-            args = {_key_bytes(k, db.encoding): db.literal(v) for k, v in args.items()}
-        else:
-            args = db.literals(args)
+        # In "SET NAMES x; SELECT %s" the server reads the argument in x, not in the
+        # charset it was escaped for: there, literals are made of ASCII bytes only.
+        with db._charset_neutral_literals(query):
+            if isinstance(args, dict):
+                args = {_key_bytes(k, db.encoding): db.literal(v) for k, v in args.items()}
+            else:
+                args = db.literals(args)
         try:
             return query % args
         except TypeError as exc:
@@ -225,10 +228,10 @@ class BaseCursor:
         """
         db = self._get_db()
         if isinstance(procname, str):
-            procname = procname.encode(db.encoding)
-        # Quoted as an identifier (backticks doubled), as mysqlclient 2.3 does, so a
-        # procedure name can never inject SQL.
-        name = procname.replace(b"`", b"``")
+            procname = db._encode(procname)
+        # Quoted as an identifier (backticks doubled outside multibyte characters, in
+        # the session's charset), so a procedure name can never inject SQL.
+        name = db._quote_identifier(procname)
         if args:
             assignments = b",".join(
                 b"@`_%s_%d`=%s" % (name, i, db.literal(arg)) for i, arg in enumerate(args)

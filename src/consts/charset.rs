@@ -49,6 +49,11 @@ const DEFAULT_COLLATIONS: &[(&str, u16)] = &[
     ("utf8mb4", 45),
 ];
 
+/// Every character set name of MariaDB 10.11.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    DEFAULT_COLLATIONS.iter().map(|&(name, _)| name)
+}
+
 /// Default collation id for a character set name (the handshake carries one byte).
 /// Returns `None` for an unknown name.
 pub fn default_collation(charset: &str) -> Option<u16> {

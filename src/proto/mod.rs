@@ -2,6 +2,7 @@
 //! Nothing here may panic on wire data: every read is checked.
 
 pub mod auth;
+pub mod client_charset;
 pub mod compress;
 pub mod escape;
 pub mod framing;

@@ -16,12 +16,14 @@ use super::errors::{named, raise, settle};
 use super::hook::PyHook;
 use super::literal;
 use super::result::{Result as PyResultSet, Rows};
-use crate::client::{Conn, Options, Reply, SslMode};
+use crate::client::{query_client_charset, Conn, Options, Reply, SslMode};
 use crate::consts::capability::CLIENT_LOCAL_FILES;
 use crate::consts::charset;
 use crate::error::{cr, Error};
 use crate::io::{Deadline, Endpoint, IoStats, ShutdownHandle, TlsSettings, Verify};
+use crate::proto::client_charset::{may_change_client_charset, ClientCharset};
 use crate::proto::compress::Algorithm;
+use crate::proto::escape::{escape_into, quote_identifier_into};
 use crate::proto::packets::ColumnDefinition;
 
 /// Debian's (and MariaDB's) default server socket; MYSQL_UNIX_PORT overrides it.
@@ -39,6 +41,29 @@ struct Slot {
     encoding_name: &'static str,
     /// The last command's error (errno, message, SQLSTATE), for errno()/error()/sqlstate().
     last_error: Option<(u16, String, String)>,
+    /// How the server reads our statements, for the escaper.
+    client_charset: ClientCharsetState,
+    /// NO_BACKSLASH_ESCAPES when the session was closed: quoting still works after
+    /// close(), as in MySQLdb, with the session's last rules.
+    closed_nbe: bool,
+}
+
+/// What the escaper knows of the session's `character_set_client`.
+enum ClientCharsetState {
+    Known(ClientCharset),
+    /// A character set the escaper has no rules for: literals are refused.
+    Unsupported(String),
+    /// A statement may have changed it: ask the server before the next literal.
+    Unknown,
+}
+
+impl ClientCharsetState {
+    fn for_name(name: &str) -> ClientCharsetState {
+        match ClientCharset::for_name(name) {
+            Some(cs) => ClientCharsetState::Known(cs),
+            None => ClientCharsetState::Unsupported(name.to_string()),
+        }
+    }
 }
 
 #[pyclass(module = "unshaken._native", name = "Connection", frozen)]
@@ -148,6 +173,32 @@ impl Connection {
             ));
         }
         settle(py, result, &mut hook)
+    }
+
+    /// The escaper's rules: the session's client character set (asked of the server
+    /// first when a statement may have changed it) and NO_BACKSLASH_ESCAPES. A
+    /// character set the escaper has no rules for raises NotSupportedError: literals
+    /// are refused rather than guessed.
+    fn escaping(&self, py: Python<'_>) -> PyResult<(ClientCharset, bool)> {
+        {
+            let slot = self.lock(py)?;
+            let nbe = slot
+                .conn
+                .as_ref()
+                .map_or(slot.closed_nbe, Conn::no_backslash_escapes);
+            match &slot.client_charset {
+                ClientCharsetState::Known(cs) => return Ok((*cs, nbe)),
+                ClientCharsetState::Unsupported(name) => return Err(unsupported(py, name)),
+                // Asking needs the session: command() raises 2006 when it is closed.
+                ClientCharsetState::Unknown => {}
+            }
+        }
+        self.command(py, |conn, slot, hook| {
+            let name = query_client_charset(conn, hook)?;
+            slot.client_charset = ClientCharsetState::for_name(&name);
+            Ok(())
+        })?;
+        self.escaping(py)
     }
 
     fn text_encoding(&self, py: Python<'_>) -> PyResult<Encoding> {
@@ -368,9 +419,16 @@ impl Connection {
                 pending: None,
                 closed_stats: IoStats::default(),
                 closed_queries: 0,
+                // A charset with no rules of ours (ucs2, ...) cannot be a client charset:
+                // the server kept another one, which is asked for before any literal.
+                client_charset: match ClientCharset::for_name(&charset) {
+                    Some(cs) => ClientCharsetState::Known(cs),
+                    None => ClientCharsetState::Unknown,
+                },
                 charset,
                 encoding_name,
                 last_error: None,
+                closed_nbe: false,
             }),
             pid: std::process::id(),
             conv: conv.map(Bound::unbind),
@@ -391,6 +449,11 @@ impl Connection {
         // The reply's columns are kept under the same lock that ran the statement, so
         // no other thread can slip in between and strand them.
         self.command(py, move |conn, slot, hook| {
+            if may_change_client_charset(sql) {
+                // Even when the statement fails: an earlier one of a multi-statement
+                // may have run.
+                slot.client_charset = ClientCharsetState::Unknown;
+            }
             // A result still being read (use_result) or results not yet visited give
             // "commands out of sync" (2014), as in mysqlclient: never silently dropped.
             let reply = conn.query_within(sql, deadline, hook)?;
@@ -508,13 +571,20 @@ impl Connection {
         Ok(())
     }
 
+    /// Escape for use inside quotes, in the session's character set and sql_mode.
     fn escape_string<'py>(&self, py: Python<'py>, s: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-        // No wait involved: read the flag without releasing the GIL.
-        let nbe = self.lock(py)?.conn.as_ref().map(Conn::no_backslash_escapes);
-        match nbe {
-            Some(nbe) => Ok(escape_bytes(py, s, nbe)),
-            None => Err(raise(py, cr::CR_SERVER_GONE_ERROR, "")),
-        }
+        let (charset, nbe) = self.escaping(py)?;
+        Ok(escape_bytes(py, s, charset, nbe))
+    }
+
+    /// Escape a name for use inside backticks, in the session's character set. A name
+    /// with a lone lead byte cannot be quoted safely and raises ProgrammingError.
+    fn quote_identifier<'py>(&self, py: Python<'py>, name: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+        let (charset, _) = self.escaping(py)?;
+        let mut out = Vec::with_capacity(name.len() + 2);
+        quote_identifier_into(name, charset, &mut out)
+            .map_err(|e| named(py, "ProgrammingError", 0, &e.to_string()))?;
+        Ok(PyBytes::new(py, &out))
     }
 
     /// SQL literals (bytes) for a sequence of query arguments; see py/literal.rs.
@@ -526,13 +596,12 @@ impl Connection {
         fallback: &Bound<'py, PyAny>,
         binary_prefix: bool,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let quoting = {
-            let slot = self.lock(py)?;
-            literal::Quoting {
-                no_backslash_escapes: slot.conn.as_ref().is_some_and(Conn::no_backslash_escapes),
-                utf8: slot.encoding_name == "utf-8",
-                binary_prefix,
-            }
+        let (charset, no_backslash_escapes) = self.escaping(py)?;
+        let quoting = literal::Quoting {
+            charset,
+            no_backslash_escapes,
+            utf8: self.lock(py)?.encoding_name == "utf-8",
+            binary_prefix,
         };
         literal::literals(args, fallback, &quoting)
     }
@@ -613,6 +682,7 @@ impl Connection {
         self.command(py, move |conn, slot, hook| {
             conn.query(sql.as_bytes(), hook)?;
             slot.pending = None;
+            slot.client_charset = ClientCharsetState::for_name(&charset);
             slot.charset = charset;
             slot.encoding_name = encoding;
             Ok(())
@@ -628,6 +698,8 @@ impl Connection {
     fn reset_connection(&self, py: Python<'_>) -> PyResult<()> {
         self.command(py, |conn, slot, hook| {
             slot.pending = None;
+            // The session's character set is back to the one of the login.
+            slot.client_charset = ClientCharsetState::Unknown;
             conn.reset_connection(hook)
         })
     }
@@ -643,6 +715,7 @@ impl Connection {
     ) -> PyResult<()> {
         self.command(py, |conn, slot, hook| {
             slot.pending = None;
+            slot.client_charset = ClientCharsetState::Unknown;
             conn.change_user(user, password, database, hook)
         })
     }
@@ -746,10 +819,23 @@ impl Drop for Connection {
 /// Take the session out of the slot, keeping its counters for stats().
 fn take_session(slot: &mut Slot) -> Option<Conn> {
     let conn = slot.conn.take()?;
+    slot.closed_nbe = conn.no_backslash_escapes();
     slot.closed_stats = add_stats(slot.closed_stats, conn.io_stats());
     slot.closed_queries += conn.queries();
     slot.pending = None;
     Some(conn)
+}
+
+fn unsupported(py: Python<'_>, charset: &str) -> PyErr {
+    named(
+        py,
+        "NotSupportedError",
+        2019,
+        &format!(
+            "cannot build SQL literals safely in character set {charset:?} \
+             (@@character_set_client): switch with set_character_set()"
+        ),
+    )
 }
 
 fn add_stats(a: IoStats, b: IoStats) -> IoStats {
@@ -760,14 +846,27 @@ fn add_stats(a: IoStats, b: IoStats) -> IoStats {
     }
 }
 
-fn escape_bytes<'py>(py: Python<'py>, s: &[u8], no_backslash_escapes: bool) -> Bound<'py, PyBytes> {
+fn escape_bytes<'py>(
+    py: Python<'py>,
+    s: &[u8],
+    charset: ClientCharset,
+    no_backslash_escapes: bool,
+) -> Bound<'py, PyBytes> {
     let mut out = Vec::with_capacity(s.len() + s.len() / 8 + 2);
-    crate::proto::escape::escape_into(s, no_backslash_escapes, &mut out);
+    escape_into(s, charset, no_backslash_escapes, &mut out);
     PyBytes::new(py, &out)
 }
 
-/// Backslash-style escaping without a connection (MySQLdb's module-level escape_string).
+/// True when `sql` may change the session's character_set_client (see
+/// proto/client_charset.rs): literals inside it must read the same in any charset.
+#[pyfunction]
+pub fn changes_client_charset(sql: &[u8]) -> bool {
+    may_change_client_charset(sql)
+}
+
+/// Backslash-style escaping without a connection (MySQLdb's module-level
+/// escape_string): byte by byte, as mysql_escape_string. Never used for arguments.
 #[pyfunction]
 pub fn escape_string<'py>(py: Python<'py>, s: &[u8]) -> Bound<'py, PyBytes> {
-    escape_bytes(py, s, false)
+    escape_bytes(py, s, ClientCharset::AsciiSafe, false)
 }

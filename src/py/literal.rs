@@ -4,9 +4,12 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyInt, PyString, PyTuple};
 
+use crate::proto::client_charset::ClientCharset;
 use crate::proto::escape::escape_into;
 
 pub struct Quoting {
+    /// How the server reads the statement (its character_set_client).
+    pub charset: ClientCharset,
     pub no_backslash_escapes: bool,
     /// The connection charset is utf-8: str needs no codec call.
     pub utf8: bool,
@@ -18,8 +21,15 @@ fn quoted(q: &Quoting, prefix: &[u8], body: &[u8], out: &mut Vec<u8>) {
     out.clear();
     out.extend_from_slice(prefix);
     out.push(b'\'');
-    escape_into(body, q.no_backslash_escapes, out);
+    escape_into(body, q.charset, q.no_backslash_escapes, out);
     out.push(b'\'');
+}
+
+/// The text of an exact str when the charset is utf-8. A str that has no utf-8 form
+/// (a lone surrogate) goes to the fallback, which raises the driver's error for it.
+fn utf8_str<'a>(q: &Quoting, item: &'a Bound<'_, PyAny>) -> Option<&'a str> {
+    let s = item.cast_exact::<PyString>().ok().filter(|_| q.utf8)?;
+    s.to_str().ok()
 }
 
 /// One literal per item of `args`: str, bytes, int and None here; anything else
@@ -36,8 +46,8 @@ pub fn literals<'py>(
         let item = item?;
         let lit = if item.is_none() {
             PyBytes::new(py, b"NULL").into_any()
-        } else if let (true, Ok(s)) = (q.utf8, item.cast_exact::<PyString>()) {
-            quoted(q, b"", s.to_str()?.as_bytes(), &mut buf);
+        } else if let Some(s) = utf8_str(q, &item) {
+            quoted(q, b"", s.as_bytes(), &mut buf);
             PyBytes::new(py, &buf).into_any()
         } else if let Ok(b) = item.cast_exact::<PyBytes>() {
             let prefix: &[u8] = if q.binary_prefix { b"_binary" } else { b"" };
