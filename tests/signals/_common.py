@@ -40,6 +40,24 @@ def describe_error(e):
     return f"{type(e).__module__}.{type(e).__name__}{e.args!r}"[:300]
 
 
+def check_after(conn, driver, expect):
+    """What the connection does after an interrupted statement. expect="usable": a
+    query returns its own, right result; expect="closed": the next use raises
+    OperationalError(2006). Anything else (a stale result, another error) is not ok."""
+    out = {}
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT 42")
+        out["after"] = repr(tuple(map(tuple, cur.fetchall())))
+        out["after_ok"] = expect == "usable" and out["after"] == "((42,),)"
+    except driver.Error as e:
+        out["after"] = describe_error(e)
+        out["after_ok"] = (
+            expect == "closed" and isinstance(e, driver.OperationalError) and e.args[0] == 2006
+        )
+    return out
+
+
 class SignalCounter:
     """No-op Python handlers that only count; handlers run in the main thread."""
 
