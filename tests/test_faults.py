@@ -30,6 +30,7 @@ import pytest
 import unshaken
 import unshaken.cursors
 from faultproxy import FaultProxy
+from interrupts import keyboard_interrupt_after
 from unshaken.testing import TemporaryServer
 
 ROWS_SQL = (
@@ -370,6 +371,50 @@ def test_stall_during_auth_request_connect_timeout(proxy, pconnect):
     proxy.defaults.up.stall = True  # our handshake response never reaches the server
     expect_error(lambda: pconnect(connect_timeout=1), unshaken.OperationalError,
                  (2003, 2013), at_least=1.0, at_most=1.0 + SLACK)
+
+
+def test_stalled_tls_handshake_connect_timeout(tls_server):
+    """The greeting (offering TLS) arrives, the client sends its SSL request and
+    ClientHello, and the server's reply never comes: connect_timeout covers the TLS
+    handshake too."""
+    kw = {**tls_server.connect_kwargs(), "ssl": {"ca": tls_server.ssl_ca}, **LIMITS}
+    g = greeting_length(kw["host"], kw["port"])
+    with FaultProxy((kw["host"], kw["port"])) as p:
+        p.defaults.down.cut_mode, p.defaults.down.cut_after = "stall", g
+        exc = expect_error(lambda: unshaken.connect(**{**p.kwargs(kw), "connect_timeout": 0.5}),
+                           unshaken.OperationalError, (2003,), at_least=0.5,
+                           at_most=0.5 + SLACK)
+        assert "timed out" in exc.args[1], exc.args
+        assert p.link(0).up.count > 32 + 4, "no ClientHello was sent"  # beyond the SSL request
+
+
+# A statement far larger than the socket buffers on both sides of the proxy, so that
+# writing it blocks once the proxy stops reading (bytes: nothing to encode first).
+BIG_STATEMENT = b"SELECT LENGTH('" + b"x" * (16 << 20) + b"')"
+
+
+def test_write_timeout_when_the_peer_stops_reading(proxy, pconnect):
+    c = pconnect(write_timeout=0.5)
+    proxy.link(0).up.stall = True
+    exc = expect_error(lambda: query(c, BIG_STATEMENT), unshaken.OperationalError, (2013,),
+                       at_least=0.5, at_most=0.5 + SLACK)
+    assert "timed out" in exc.args[1], exc.args
+    assert_dead(c)  # half a packet was sent: the connection cannot be used again
+
+
+def test_ctrl_c_while_sending_closes_the_connection(proxy, pconnect):
+    """README: Ctrl-C while the statement is still being sent closes the connection, and
+    its next use says so (2006). In the main thread: the SIGALRM handler runs there."""
+    c = pconnect()
+    proxy.link(0).up.stall = True
+    t0 = time.monotonic()
+    with keyboard_interrupt_after(0.3), pytest.raises(KeyboardInterrupt):
+        c.cursor().execute(BIG_STATEMENT)
+    assert 0.3 <= time.monotonic() - t0 <= 0.3 + 0.1
+    assert c.stats()["bytes_out"] > 1 << 20, "the statement was not being sent"
+    exc = expect_error(lambda: query(c, "SELECT 42"), unshaken.OperationalError, (2006,),
+                       at_most=1.0)
+    assert "interrupted while sending" in exc.args[1], exc.args
 
 
 def _stall_query(phase, link):
