@@ -125,6 +125,50 @@ def test_queries_under_storm_compressed(
     _check_stats(driver_name, s, must_retry=storm == "alrm-100us" and thread == "main")
 
 
+def _storm_run(signal_script, kwargs, workload, storm, thread):
+    s = signal_script(
+        "storm_queries.py",
+        {
+            "kwargs": kwargs,
+            "workload": workload,
+            "storm": STORMS[storm],
+            "thread": thread,
+            "timeouts": False,
+            "seconds": SECONDS,
+            "min_iterations": 3,
+        },
+    )
+    assert s["iterations"] >= 3, s
+    assert s["errors"] == 0, s
+    assert s["wrong"] == 0, s
+    assert s["signals"] > 0, s
+    return s
+
+
+@pytest.mark.parametrize("storm", ["alrm-100us", "kill-SIGHUP"])
+def test_executemany_under_storm(signal_script, any_target, driver_name, storm):
+    """Batched INSERTs and row-by-row UPDATEs (many round trips) lose nothing."""
+    s = _storm_run(signal_script, any_target, "executemany", storm, "main")
+    _check_stats(driver_name, s, must_retry=storm in DENSE)
+
+
+@pytest.mark.parametrize("workload", ["first_byte", "rows10k", "insert4m", "executemany"])
+def test_tls_compressed_under_storm(signal_script, tls_server_kwargs, driver_name, workload):
+    """Compression inside TLS: both layers sit on the same wait loop."""
+    s = _storm_run(signal_script, {**tls_server_kwargs, "compress": True}, workload,
+                   "alrm-100us", "main")
+    _check_stats(driver_name, s, must_retry=True)
+
+
+@pytest.mark.parametrize("workload", ["first_byte", "rows10k", "insert4m", "executemany"])
+def test_storm_aimed_at_the_worker_thread(signal_script, target, driver_name, workload):
+    """The IO runs in a worker and the main thread blocks the storm's signal, so the
+    kernel delivers every signal to the worker: its syscalls really are interrupted
+    (and retried), while Python runs the handlers in the main thread."""
+    s = _storm_run(signal_script, target, workload, "alrm-100us", "worker_aimed")
+    _check_stats(driver_name, s, must_retry=True)
+
+
 @pytest.mark.parametrize("timeouts", [False, True], ids=["no-timeout", "timeout-30"])
 def test_blocked_write_under_storm(signal_script, frozen_target, driver_name, timeouts):
     throwaway_server, kwargs = frozen_target
