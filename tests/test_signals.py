@@ -72,17 +72,12 @@ def _check_stats(driver_name, summary, must_retry):
         assert stats["interrupted_retries"] > 0, f"storm never hit a syscall: {summary}"
 
 
-@pytest.mark.parametrize("timeouts", [False, True], ids=["no-timeout", "timeout-30"])
-@pytest.mark.parametrize("thread", ["main", "worker"])
-@pytest.mark.parametrize("storm", list(STORMS))
-@pytest.mark.parametrize("workload", ["first_byte", "rows10k", "insert4m"])
-def test_queries_under_storm(
-    signal_script, target, driver_name, workload, storm, thread, timeouts
-):
+def _storm_run(signal_script, kwargs, workload, storm, thread, timeouts=False):
+    """One storm_queries.py run that must see the storm, no error and no wrong result."""
     s = signal_script(
         "storm_queries.py",
         {
-            "kwargs": target,
+            "kwargs": kwargs,
             "workload": workload,
             "storm": STORMS[storm],
             "thread": thread,
@@ -95,6 +90,17 @@ def test_queries_under_storm(
     assert s["errors"] == 0, s
     assert s["wrong"] == 0, s
     assert s["signals"] > 0, s
+    return s
+
+
+@pytest.mark.parametrize("timeouts", [False, True], ids=["no-timeout", "timeout-30"])
+@pytest.mark.parametrize("thread", ["main", "worker"])
+@pytest.mark.parametrize("storm", list(STORMS))
+@pytest.mark.parametrize("workload", ["first_byte", "rows10k", "insert4m"])
+def test_queries_under_storm(
+    signal_script, target, driver_name, workload, storm, thread, timeouts
+):
+    s = _storm_run(signal_script, target, workload, storm, thread, timeouts)
     _check_stats(driver_name, s, must_retry=storm in DENSE and thread == "main")
 
 
@@ -106,43 +112,8 @@ def test_queries_under_storm_compressed(
 ):
     """The same storms over the zlib-compressed protocol (a reduced matrix: the
     compression layer sits above the same wait loop)."""
-    s = signal_script(
-        "storm_queries.py",
-        {
-            "kwargs": {**server_kwargs, "compress": True},
-            "workload": workload,
-            "storm": STORMS[storm],
-            "thread": thread,
-            "timeouts": False,
-            "seconds": SECONDS,
-            "min_iterations": 3,
-        },
-    )
-    assert s["iterations"] >= 3, s
-    assert s["errors"] == 0, s
-    assert s["wrong"] == 0, s
-    assert s["signals"] > 0, s
+    s = _storm_run(signal_script, {**server_kwargs, "compress": True}, workload, storm, thread)
     _check_stats(driver_name, s, must_retry=storm == "alrm-100us" and thread == "main")
-
-
-def _storm_run(signal_script, kwargs, workload, storm, thread):
-    s = signal_script(
-        "storm_queries.py",
-        {
-            "kwargs": kwargs,
-            "workload": workload,
-            "storm": STORMS[storm],
-            "thread": thread,
-            "timeouts": False,
-            "seconds": SECONDS,
-            "min_iterations": 3,
-        },
-    )
-    assert s["iterations"] >= 3, s
-    assert s["errors"] == 0, s
-    assert s["wrong"] == 0, s
-    assert s["signals"] > 0, s
-    return s
 
 
 @pytest.mark.parametrize("storm", ["alrm-100us", "kill-SIGHUP"])
