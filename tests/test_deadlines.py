@@ -5,14 +5,13 @@ connection stays usable, or (switched off) the connection is closed with a clear
 import time
 
 import pytest
-from interrupts import keyboard_interrupt_after
+from interrupts import CTRL_C_WITHIN, keyboard_interrupt_after
 
 pytestmark = pytest.mark.unshaken_only
 
 # How late past its deadline a timeout may fire: the same window as the signal storm
-# tests (README: deadlines are exact). Ctrl-C is answered within CTRL_C_WITHIN.
+# tests (README: deadlines are exact).
 SLACK = 0.2
-CTRL_C_WITHIN = 0.1
 
 
 def running_sleeps(connect, conn):

@@ -8,6 +8,7 @@ Each asserts zero errors, zero wrong results, and that the storm really happened
 import os
 
 import pytest
+from interrupts import CTRL_C_WITHIN
 
 pytestmark = pytest.mark.slow
 
@@ -200,9 +201,6 @@ def test_connect_under_storm(signal_script, target, driver_name):
         assert s["interrupted_retries"] > 0, s
 
 
-# Ctrl-C is answered within this many seconds (README): at most one 50 ms poll slice
-# when the signal does not interrupt the wait itself, plus the cancel.
-CTRL_C_WITHIN = 0.1
 # Send times 10 ms apart over one 50 ms slice, so that one of them lands just after a
 # slice began (the worst case for a signal aimed at another thread).
 SLICE_PHASES = [0.3, 0.31, 0.32, 0.33, 0.34]
