@@ -4,6 +4,10 @@ SIGINT handler would, a set time into a block."""
 import contextlib
 import signal
 
+# README: a Ctrl-C is answered within this many seconds (at most one 50 ms poll slice
+# when the signal does not interrupt the wait itself, plus the cancel).
+CTRL_C_WITHIN = 0.1
+
 
 def _raise_keyboard_interrupt(*_):
     raise KeyboardInterrupt

@@ -5,7 +5,7 @@ import os
 import time
 
 import pytest
-from interrupts import keyboard_interrupt_after
+from interrupts import CTRL_C_WITHIN, keyboard_interrupt_after
 
 pytestmark = pytest.mark.unshaken_only
 
@@ -55,7 +55,7 @@ def test_compressed_ctrl_c_cancel_keeps_the_connection(connect):
     t0 = time.monotonic()
     with keyboard_interrupt_after(0.3), pytest.raises(KeyboardInterrupt):
         conn.cursor().execute("SELECT SLEEP(3)")
-    assert time.monotonic() - t0 < 0.5
+    assert 0.3 <= time.monotonic() - t0 <= 0.3 + CTRL_C_WITHIN
     cur = conn.cursor()
     cur.execute("SELECT 3")
     assert cur.fetchone() == (3,)

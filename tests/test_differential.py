@@ -489,15 +489,37 @@ def test_executemany(both_factory):
         conn.cursor().execute(f"DROP TABLE {PREFIX}_em{k}")
 
 
-def test_executemany_dict_args(both):
-    q = "SELECT %(a)s, %(b)s"
-    for conn in both:
+DICT_ROWS = [{"a": i, "b": f"x{i}'\\", "c": None if i % 2 else i / 4} for i in range(60)]
+
+
+@pytest.mark.parametrize(("sql", "rows"), [
+    # not batched: one statement per row, the last one's rows remain
+    ("SELECT %(a)s, %(b)s, %(c)s", DICT_ROWS),
+    # batched into multi-row INSERTs
+    ("INSERT INTO {t} (a, b, c) VALUES (%(a)s, %(b)s, %(c)s)", DICT_ROWS),
+    ("INSERT INTO {t} (c, a, b) VALUES (%(c)s, %(a)s, %(b)s) ON DUPLICATE KEY UPDATE b = 'dup'",
+     [*DICT_ROWS, {"a": 1000, "b": "again", "c": 1.0}]),
+    ("UPDATE {t} SET b = %(b)s WHERE a = %(a)s OR c <=> %(c)s", DICT_ROWS),
+], ids=["select", "insert", "upsert", "update"])
+def test_executemany_dict_args(both, sql, rows):
+    outs = []
+    for k, conn in enumerate(both):
+        name = f"{PREFIX}_emd{k}"
         cur = conn.cursor()
-        cur.executemany(q, [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}])
-    outs = [
-        (c.cursor().executemany("SELECT %s", [(1,), (2,)]),) for c in both
-    ]
-    assert_same(*outs)
+        cur.execute(f"CREATE OR REPLACE TABLE {name} (a INT PRIMARY KEY, b VARCHAR(20), c DOUBLE)")
+        cur.execute(f"INSERT INTO {name} VALUES (1000, 'seed', 0.5)")
+        cur.max_stmt_length = 512  # several batches
+        try:
+            ret = cur.executemany(sql.format(t=name), rows)
+            res = ("ok", shape(ret), shape(cur.rowcount), shape(cur.fetchall()),
+                   shape(cur.description))
+        except Exception as exc:  # noqa: BLE001 -- the class is what we compare
+            res = ("error", type(exc).__name__, shape(exc.args))
+        cur.execute(f"SELECT * FROM {name} ORDER BY a")
+        outs.append((res, shape(cur.fetchall())))
+        cur.execute(f"DROP TABLE {name}")
+    assert_same(*outs, sql)
+    assert outs[0][0][0] == "ok", outs[0]  # the reference accepted it: a real comparison
 
 
 # -- literals: what each driver sends for Python values ------------------------------------

@@ -30,6 +30,7 @@ import pytest
 import unshaken
 import unshaken.cursors
 from faultproxy import FaultProxy
+from interrupts import CTRL_C_WITHIN, keyboard_interrupt_after
 from unshaken.testing import TemporaryServer
 
 ROWS_SQL = (
@@ -41,7 +42,12 @@ ROWS_SUM = 50005000
 PLAIN = {"ssl_mode": "DISABLED"}
 # Generous limits: no test may wait for ever even when the driver misbehaves.
 LIMITS = {"connect_timeout": 10, "read_timeout": 10, "write_timeout": 10}
-SLACK = 0.3  # how late past a deadline an error may arrive
+SLACK = 0.2  # how late past a deadline an error may arrive (README: deadlines are exact)
+# After a timeout the driver cancels the statement and drains the rest of the reply for
+# up to this long (src/client/cancel.rs DRAIN_TIMEOUT); a stalled reply uses all of it.
+DRAIN_GRACE = 0.25
+# The cancel's side connection has limits of its own (src/client/cancel.rs SIDE_TIMEOUT).
+SIDE_LIMIT = 1.0
 DEAD_ERRNOS = (2006, 2013)
 
 
@@ -328,19 +334,19 @@ def test_slow_close_during_query(proxy, pconnect):
     link.down.cut_mode, link.down.cut_delay = "slow", 0.5
     link.down.cut_after = link.down.count + 100
     expect_error(lambda: query(c, ROWS_SQL), unshaken.OperationalError, (2013,),
-                 at_least=0.4, at_most=0.5 + 1.0)
+                 at_least=0.5, at_most=0.5 + SLACK)
     assert_dead(c)
 
 
 def test_slow_close_after_read_timeout(proxy, pconnect):
-    """read_timeout fires before the slow close: the error comes at the deadline, not
-    when the proxy finally closes (the drain after the cancel may add up to another
-    read_timeout today: see test_stall_read_timeout_is_exact)."""
+    """read_timeout fires before the slow close: the error comes at the deadline plus
+    the cancel's drain grace (which the silent reply uses up), not when the proxy
+    finally closes."""
     c, link = _prepared(pconnect, proxy, read_timeout=0.5)
     link.down.cut_mode, link.down.cut_delay = "slow", 3.0
     link.down.cut_after = link.down.count
     exc = expect_error(lambda: query(c, "SELECT 1"), unshaken.OperationalError, (2013,),
-                       at_least=0.5, at_most=2 * 0.5 + SLACK)
+                       at_least=0.5 + DRAIN_GRACE, at_most=0.5 + DRAIN_GRACE + SLACK)
     assert "timed out" in exc.args[1]
     assert_usable_or_dead(c)
 
@@ -367,6 +373,50 @@ def test_stall_during_auth_request_connect_timeout(proxy, pconnect):
                  (2003, 2013), at_least=1.0, at_most=1.0 + SLACK)
 
 
+def test_stalled_tls_handshake_connect_timeout(tls_server):
+    """The greeting (offering TLS) arrives, the client sends its SSL request and
+    ClientHello, and the server's reply never comes: connect_timeout covers the TLS
+    handshake too."""
+    kw = {**tls_server.connect_kwargs(), "ssl": {"ca": tls_server.ssl_ca}, **LIMITS}
+    g = greeting_length(kw["host"], kw["port"])
+    with FaultProxy((kw["host"], kw["port"])) as p:
+        p.defaults.down.cut_mode, p.defaults.down.cut_after = "stall", g
+        exc = expect_error(lambda: unshaken.connect(**{**p.kwargs(kw), "connect_timeout": 0.5}),
+                           unshaken.OperationalError, (2003,), at_least=0.5,
+                           at_most=0.5 + SLACK)
+        assert "timed out" in exc.args[1], exc.args
+        assert p.link(0).up.count > 32 + 4, "no ClientHello was sent"  # beyond the SSL request
+
+
+# A statement far larger than the socket buffers on both sides of the proxy, so that
+# writing it blocks once the proxy stops reading (bytes: nothing to encode first).
+BIG_STATEMENT = b"SELECT LENGTH('" + b"x" * (16 << 20) + b"')"
+
+
+def test_write_timeout_when_the_peer_stops_reading(proxy, pconnect):
+    c = pconnect(write_timeout=0.5)
+    proxy.link(0).up.stall = True
+    exc = expect_error(lambda: query(c, BIG_STATEMENT), unshaken.OperationalError, (2013,),
+                       at_least=0.5, at_most=0.5 + SLACK)
+    assert "timed out" in exc.args[1], exc.args
+    assert_dead(c)  # half a packet was sent: the connection cannot be used again
+
+
+def test_ctrl_c_while_sending_closes_the_connection(proxy, pconnect):
+    """README: Ctrl-C while the statement is still being sent closes the connection, and
+    its next use says so (2006). In the main thread: the SIGALRM handler runs there."""
+    c = pconnect()
+    proxy.link(0).up.stall = True
+    t0 = time.monotonic()
+    with keyboard_interrupt_after(0.3), pytest.raises(KeyboardInterrupt):
+        c.cursor().execute(BIG_STATEMENT)
+    assert 0.3 <= time.monotonic() - t0 <= 0.3 + CTRL_C_WITHIN
+    assert c.stats()["bytes_out"] > 1 << 20, "the statement was not being sent"
+    exc = expect_error(lambda: query(c, "SELECT 42"), unshaken.OperationalError, (2006,),
+                       at_most=1.0)
+    assert "interrupted while sending" in exc.args[1], exc.args
+
+
 def _stall_query(phase, link):
     if phase == "first-byte":
         link.down.stall = True
@@ -385,18 +435,20 @@ def test_stall_read_timeout_fires_on_time(proxy, pconnect, phase):
     c, link = _prepared(pconnect, proxy, read_timeout=1)
     _stall_query(phase, link)
     exc = expect_error(lambda: query(c, ROWS_SQL, unshaken.cursors.SSCursor),
-                       unshaken.OperationalError, (2013,), at_least=1.0,
-                       at_most=1.0 + SLACK)
+                       unshaken.OperationalError, (2013,), at_least=1.0 + DRAIN_GRACE,
+                       at_most=1.0 + DRAIN_GRACE + SLACK)
     assert "timed out" in exc.args[1]
     assert_dead(c)  # nothing could be drained
     assert proxy.accepted >= 2, "no cancel was attempted"
 
 
 def test_stall_read_timeout_is_exact(proxy, pconnect):
+    """The KILL QUERY gets through but the reply stays stalled: the error comes when the
+    drain grace after the deadline runs out, however long the stall lasts."""
     c, link = _prepared(pconnect, proxy, read_timeout=1)
     link.down.stall = True
     expect_error(lambda: query(c, "SELECT 1"), unshaken.OperationalError, (2013,),
-                 at_least=1.0, at_most=1.0 + SLACK)
+                 at_least=1.0 + DRAIN_GRACE, at_most=1.0 + DRAIN_GRACE + SLACK)
 
 
 def test_stall_whole_proxy_read_timeout(proxy, pconnect):
@@ -406,7 +458,7 @@ def test_stall_whole_proxy_read_timeout(proxy, pconnect):
     c, _ = _prepared(pconnect, proxy, read_timeout=1)
     proxy.set_all(down_stall=True)
     exc = expect_error(lambda: query(c, "SELECT 1"), unshaken.OperationalError, (2013,),
-                       at_least=1.0, at_most=1.0 + 1.0 + SLACK)
+                       at_least=1.0 + SIDE_LIMIT, at_most=1.0 + SIDE_LIMIT + SLACK)
     assert "timed out" in exc.args[1]
     assert_dead(c)
 
@@ -497,7 +549,7 @@ def test_listener_backlog_full_connect_timeout():
             time.sleep(0.05)
             expect_error(lambda: unshaken.connect(host="127.0.0.1", port=port,
                                                   user="root", connect_timeout=1),
-                         unshaken.OperationalError, (2003, 2013), at_least=0.9,
+                         unshaken.OperationalError, (2003, 2013), at_least=1.0,
                          at_most=1.0 + SLACK)
         finally:
             for s in fillers:
@@ -677,7 +729,8 @@ def test_frozen_server_read_timeout(own, own_server):
     own_server.freeze()
     try:
         exc = expect_error(lambda: query(c, "SELECT 1"), unshaken.OperationalError,
-                           (2013,), at_least=1.0, at_most=1.0 + 2.0 + SLACK)
+                           (2013,), at_least=1.0 + SIDE_LIMIT,
+                           at_most=1.0 + SIDE_LIMIT + SLACK)
         assert "timed out" in exc.args[1]
     finally:
         own_server.thaw()

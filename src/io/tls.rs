@@ -18,6 +18,9 @@ pub struct TlsStream {
     sock: Socket,
     conn: ClientConnection,
     incoming: Vec<u8>,
+    /// `incoming[pending..filled]`: bytes read from the socket not yet given to rustls.
+    pending: usize,
+    filled: usize,
     outgoing: Vec<u8>,
 }
 
@@ -47,6 +50,8 @@ impl TlsStream {
             sock,
             conn,
             incoming: vec![0; RECORD],
+            pending: 0,
+            filled: 0,
             outgoing: Vec::new(),
         };
         while stream.conn.is_handshaking() {
@@ -113,16 +118,31 @@ impl TlsStream {
         Ok(())
     }
 
-    /// Read one batch of TLS bytes from the socket and let rustls process them.
+    /// Give rustls TLS bytes until it has plaintext to read or the bytes run out,
+    /// reading a batch from the socket first when none are left over. Feeding stops
+    /// at the first plaintext: rustls refuses more input once it holds over 16 KiB
+    /// of unread plaintext, which one batch of small records would exceed.
     fn fill(&mut self, deadline: Deadline, hook: &mut dyn Interrupt) -> Result<(), IoError> {
-        let n = self.sock.read(&mut self.incoming, deadline, hook)?;
-        let mut data = &self.incoming[..n];
-        while !data.is_empty() {
-            self.conn.read_tls(&mut data).map_err(tls_error)?;
-            if let Err(e) = self.conn.process_new_packets() {
-                // Tell the peer why (rustls queued an alert), then give up.
-                let _ = self.flush(deadline, hook);
-                return Err(tls_error(e));
+        if self.pending == self.filled {
+            self.filled = self.sock.read(&mut self.incoming, deadline, hook)?;
+            self.pending = 0;
+        }
+        while self.pending < self.filled {
+            let mut data = &self.incoming[self.pending..self.filled];
+            let used = self.conn.read_tls(&mut data).map_err(tls_error)?;
+            if used == 0 {
+                // After close_notify rustls takes nothing more: what follows is dropped.
+                self.pending = self.filled;
+            }
+            self.pending += used;
+            match self.conn.process_new_packets() {
+                Ok(state) if state.plaintext_bytes_to_read() > 0 => break,
+                Ok(_) => {}
+                Err(e) => {
+                    // Tell the peer why (rustls queued an alert), then give up.
+                    let _ = self.flush(deadline, hook);
+                    return Err(tls_error(e));
+                }
             }
         }
         Ok(())

@@ -40,6 +40,24 @@ def describe_error(e):
     return f"{type(e).__module__}.{type(e).__name__}{e.args!r}"[:300]
 
 
+def check_after(conn, driver, expect):
+    """What the connection does after an interrupted statement. expect="usable": a
+    query returns its own, right result; expect="closed": the next use raises
+    OperationalError(2006). Anything else (a stale result, another error) is not ok."""
+    out = {}
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT 42")
+        out["after"] = repr(tuple(map(tuple, cur.fetchall())))
+        out["after_ok"] = expect == "usable" and out["after"] == "((42,),)"
+    except driver.Error as e:
+        out["after"] = describe_error(e)
+        out["after_ok"] = (
+            expect == "closed" and isinstance(e, driver.OperationalError) and e.args[0] == 2006
+        )
+    return out
+
+
 class SignalCounter:
     """No-op Python handlers that only count; handlers run in the main thread."""
 
@@ -110,20 +128,33 @@ class Storm:
         self.stop()
 
 
-def run_in_thread(fn):
-    """Run fn() in a worker thread while the main thread waits (and runs handlers)."""
+def run_in_thread(fn, signals_to_worker=()):
+    """Run fn() in a worker thread while the main thread waits (and runs handlers).
+
+    signals_to_worker: signals the main thread blocks meanwhile, so that the kernel
+    must deliver every one of them to the worker (its syscalls get EINTR); Python still
+    runs their handlers in the main thread."""
     box = {}
+    aimed = set(signals_to_worker)
 
     def target():
+        if aimed:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, aimed)  # the mask is inherited
         try:
             box["result"] = fn()
         except BaseException as e:  # noqa: BLE001 -- re-raised in the main thread
             box["error"] = e
 
     t = threading.Thread(target=target, name="worker")
-    t.start()
-    while t.is_alive():
-        t.join(0.05)
+    if aimed:
+        signal.pthread_sigmask(signal.SIG_BLOCK, aimed)
+    try:
+        t.start()
+        while t.is_alive():
+            t.join(0.05)
+    finally:
+        if aimed:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, aimed)
     if "error" in box:
         raise box["error"]
     return box["result"]

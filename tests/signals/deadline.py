@@ -1,12 +1,20 @@
 """read_timeout under a dense storm: the deadline must be exact, not reset by EINTR.
 
-config: driver, kwargs, read_timeout, sql, storm. Reports the exception, the elapsed
-time and what the same connection does next (a stale result there would be a bug).
+config: driver, kwargs, read_timeout, sql, storm, expect (usable | closed). Reports the
+exception, the elapsed time and what the same connection does next.
 """
 
 import time
 
-from _common import Storm, conn_stats, describe_error, emit, import_driver, load_config
+from _common import (
+    Storm,
+    check_after,
+    conn_stats,
+    describe_error,
+    emit,
+    import_driver,
+    load_config,
+)
 
 
 def main():
@@ -31,15 +39,9 @@ def main():
         out["stats"] = conn_stats(conn, cfg["driver"])
     except Exception as e:  # noqa: BLE001 -- reported
         out["stats"] = describe_error(e)
-    # Afterwards the connection must be usable or fail cleanly: never the old result.
-    try:
-        c2 = conn.cursor()
-        c2.execute("SELECT 42")
-        out["after"] = repr(tuple(map(tuple, c2.fetchall())))
-        out["after_ok"] = out["after"] == "((42,),)"
-    except driver.Error as e:
-        out["after"] = describe_error(e)
-        out["after_ok"] = True
+    # Afterwards: usable (cancelled on the server) or, without cancel, closed; never
+    # the old result.
+    out.update(check_after(conn, driver, cfg.get("expect", "usable")))
     try:
         conn.close()
     except driver.Error:

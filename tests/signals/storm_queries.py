@@ -1,7 +1,9 @@
 """Queries under a signal storm: zero errors and zero wrong results expected.
 
-config: driver, kwargs, workload (first_byte | rows10k | insert4m), storm (see Storm),
-thread (main | worker), timeouts (bool: read/write_timeout=30), seconds, min_iterations.
+config: driver, kwargs, workload (first_byte | rows10k | insert4m | executemany),
+storm (see Storm), thread (main | worker | worker_aimed: the worker, with the main thread
+blocking the storm's signal so every one lands on the worker doing the IO),
+timeouts (bool: read/write_timeout=30), seconds, min_iterations.
 """
 
 import contextlib
@@ -60,7 +62,31 @@ def insert4m(cur, i):
     return None if tuple(map(tuple, got)) == want else f"read back {got!r}, want {want!r}"
 
 
-WORKLOADS = {"first_byte": first_byte, "rows10k": rows10k, "insert4m": insert4m}
+def executemany(cur, i):
+    """A batched INSERT (split into several statements) and a row-by-row UPDATE: many
+    round trips, each one a wait the storm can interrupt."""
+    rows = [(k, f"{i}:{k}'\\\"") for k in range(400)]
+    cur.execute("DELETE FROM sig_many")
+    cur.max_stmt_length = 2048
+    cur.executemany("INSERT INTO sig_many (id, v) VALUES (%s, %s)", rows)
+    if cur.rowcount != len(rows):
+        return f"INSERT rowcount {cur.rowcount}"
+    cur.executemany("UPDATE sig_many SET v = CONCAT(v, %s) WHERE id = %s",
+                    [("+", k) for k in range(0, 400, 10)])
+    if cur.rowcount != 40:
+        return f"UPDATE rowcount {cur.rowcount}"
+    cur.execute("SELECT id, v FROM sig_many ORDER BY id")
+    got = list(map(tuple, cur.fetchall()))
+    want = [(k, v + "+" if k % 10 == 0 else v) for k, v in rows]
+    return None if got == want else f"read back {len(got)} rows, first {got[:1]!r}"
+
+
+WORKLOADS = {
+    "first_byte": first_byte,
+    "rows10k": rows10k,
+    "insert4m": insert4m,
+    "executemany": executemany,
+}
 
 
 def main():
@@ -83,6 +109,10 @@ def main():
         if cfg["workload"] == "insert4m":
             c.cursor().execute(
                 "CREATE TEMPORARY TABLE sig_blob (id INT PRIMARY KEY, v LONGTEXT)"
+            )
+        if cfg["workload"] == "executemany":
+            c.cursor().execute(
+                "CREATE TEMPORARY TABLE sig_many (id INT PRIMARY KEY, v VARCHAR(40))"
             )
         return c
 
@@ -121,9 +151,12 @@ def main():
             conn.close()
         summary["elapsed"] = time.monotonic() - t0
 
+    thread = cfg.get("thread", "main")
     with storm:
-        if cfg.get("thread", "main") == "worker":
+        if thread == "worker":
             run_in_thread(loop)
+        elif thread == "worker_aimed":
+            run_in_thread(loop, signals_to_worker=[storm.signum])
         else:
             loop()
     summary["signals"] = storm.counter.total
