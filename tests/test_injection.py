@@ -359,3 +359,36 @@ def test_text_the_charset_cannot_hold_is_a_clean_error(connect, charset, text):
         conn.escape_string(text)
     cur.execute("SELECT 1")
     assert cur.fetchall() == ((1,),)
+
+
+# -- sql_mode changed inside the statement, data that looks like a keyword ------------
+
+
+PAYLOAD_NBE = "\\' UNION SELECT CONCAT(0x70776e65643a,user()) -- "
+
+
+@pytest.mark.parametrize("start_nbe", [False, True])
+def test_sql_mode_changed_before_the_argument_in_the_same_statement(connect, start_nbe):
+    """``SET sql_mode=...; SELECT %s``: the server reads the argument in the new mode,
+    whatever the escaper assumed; the argument is sent in hex and comes back exactly."""
+    conn = connect_to(connect, "utf8mb4")
+    if start_nbe:
+        set_nbe(conn)
+    new_mode = "''" if start_nbe else "'NO_BACKSLASH_ESCAPES'"
+    cur = conn.cursor()
+    cur.execute(f"SET SESSION sql_mode={new_mode}; SELECT %s", (PAYLOAD_NBE,))
+    assert cur.nextset()
+    assert cur.fetchall() == ((PAYLOAD_NBE.encode(),),)
+    assert not cur.nextset()
+    assert_nothing_stacked_ran(conn)
+
+
+def test_data_that_looks_like_a_charset_keyword_asks_nothing(connect):
+    """Whole tokens only: 'Charles', 'charge', 'namespace' never make the escaper ask
+    the server for its charset (a round trip that resets ROW_COUNT() and friends)."""
+    conn = connect(charset="gbk")
+    cur = conn.cursor()
+    before = conn.stats()["queries"]
+    for value in ("Charles", "charge", "namespace", "executed"):
+        cur.execute("SELECT %s AS charged", (value,))
+    assert conn.stats()["queries"] - before == 4

@@ -106,5 +106,5 @@ class Result:
     def discard(self) -> None: ...
 
 def escape_string(s: bytes) -> bytes: ...  # backslash style, no connection
-def changes_client_charset(sql: bytes) -> bool: ...  # may this change character_set_client?
+def changes_literal_rules(sql: bytes) -> bool: ...  # may this change character_set_client or sql_mode?
 def get_client_info() -> str: ...

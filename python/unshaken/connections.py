@@ -560,7 +560,7 @@ class Connection:
 
     def set_sql_mode(self, sql_mode):
         """Set the session sql_mode."""
-        self._run(f"SET SESSION sql_mode='{sql_mode}'")
+        self._run(b"SET SESSION sql_mode=" + self.string_literal(self._encode(sql_mode)))
 
     def character_set_name(self):
         return self._conn.character_set_name()
@@ -616,7 +616,7 @@ class Connection:
         """``obj`` (bytes, or anything via str()) as a quoted literal (bytes)."""
         if not isinstance(obj, bytes):
             obj = self._encode(str(obj))
-        if self._neutral and not obj.isascii():
+        if self._neutral:
             return self._hex_literal(obj, self.character_set_name().encode("ascii"))
         return b"'" + self._conn.escape_string(obj) + b"'"
 
@@ -633,19 +633,20 @@ class Connection:
             return _SESSION_ENCODERS[encoder](self, obj)
         return encoder(obj, mapping)
 
-    # While true, literals with non-ASCII bytes are written in hex (see below).
+    # While true, string literals are written in hex (see below).
     _neutral = False
 
     @contextlib.contextmanager
     def _charset_neutral_literals(self, statement):
         """Literals made inside the block are read the same in every client charset
-        when ``statement`` may change character_set_client (``SET NAMES x; SELECT %s``:
-        the server reads what follows the SET in x, whatever the escaper assumed).
-        ASCII bytes are single characters in every client charset, so a literal of
-        ASCII bytes is safe as escaped; any other becomes ``_<charset> X'<hex>'``
-        (``_binary X'<hex>'`` for bytes)."""
+        and sql_mode when ``statement`` may change character_set_client or sql_mode
+        before them (``SET NAMES x; SELECT %s``: the server reads what follows the SET
+        in x, whatever the escaper assumed; ``SET sql_mode=''; SELECT %s``: a
+        backslash changes meaning). A hex literal has no quote or backslash to
+        misread: strings become ``_<charset> X'<hex>'`` (``_binary X'<hex>'`` for
+        bytes)."""
         if not (isinstance(statement, (bytes, bytearray))
-                and _native.changes_client_charset(bytes(statement))):
+                and _native.changes_literal_rules(bytes(statement))):
             yield
             return
         saved, self._neutral = self._neutral, True
@@ -697,7 +698,7 @@ class Connection:
         return self.string_literal(self._encode(",".join(s)))
 
     def _bytes_literal(self, bs):
-        if self._neutral and not bs.isascii():
+        if self._neutral:
             # As _binary: bytes need not be valid text (an introducer checks them).
             return self._hex_literal(bytes(bs), b"binary")
         literal = self.string_literal(bytes(bs))

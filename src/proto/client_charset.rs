@@ -102,23 +102,53 @@ impl ClientCharset {
 /// them), so each of those statements has one of the words below in ASCII, in any
 /// case, at the start of a token: whatever surrounds it (comments, quotes, `@@`,
 /// other statements), the byte before it is not an ASCII letter, digit, `_` or `$`,
-/// which would make the server read it as the tail of a longer identifier. A false
-/// positive (a `CHAR` column, a word in a string or a comment) only costs one
-/// `SELECT @@character_set_client` before the next literal.
+/// which would make the server read it as the tail of a longer identifier, and the
+/// byte after it is not one either. Whole tokens only, so data (`'Charles'`) and
+/// longer names (`charge`, `namespace`) do not count; a false positive that remains (a
+/// `CHAR` column, the word `names` in a string) costs one `SELECT @@character_set_client`
+/// before the next literal.
 pub fn may_change_client_charset(sql: &[u8]) -> bool {
-    const WORDS: [&[u8]; 3] = [b"char", b"names", b"execute"];
-    let starts_token = |i: usize| {
-        i == 0 || !matches!(sql[i - 1], b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'$')
-    };
-    sql.iter().enumerate().any(|(i, b)| {
-        // Most bytes start none of the words: one comparison for them.
-        matches!(b | 0x20, b'c' | b'n' | b'e')
-            && WORDS.iter().any(|word| {
-                sql.get(i..i + word.len())
-                    .is_some_and(|s| s.eq_ignore_ascii_case(word))
-                    && starts_token(i)
-            })
-    })
+    has_token(
+        sql,
+        &[
+            b"char",
+            b"character",
+            b"charset",
+            b"character_set_client",
+            b"names",
+            b"execute",
+        ],
+    )
+}
+
+/// True when a statement might change `sql_mode`, and with it NO_BACKSLASH_ESCAPES,
+/// before a later part of the same statement is read (`SET sql_mode=''; SELECT %s`).
+/// The server's status flags tell the escaper the new mode once the statement has run;
+/// literals inside such a statement must read the same in either mode. Prepared
+/// statements (`EXECUTE`) count, as above.
+pub fn may_change_sql_mode(sql: &[u8]) -> bool {
+    has_token(sql, &[b"sql_mode", b"execute"])
+}
+
+/// Does `sql` hold one of `words` (ASCII, any case) as a whole token?
+fn has_token(sql: &[u8], words: &[&[u8]]) -> bool {
+    let glued = |b: u8| matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'$');
+    let mut i = 0;
+    while i < sql.len() {
+        if !glued(sql[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < sql.len() && glued(sql[i]) {
+            i += 1;
+        }
+        let token = &sql[start..i];
+        if words.iter().any(|w| token.eq_ignore_ascii_case(w)) {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -199,6 +229,8 @@ mod tests {
             b"x NaMeS",
             b"SET x=1,character_set_client=gbk",
             b"SET\x95\x40names", // conservative: only an ASCII identifier byte glues
+            b"SET CHARACTER SET gbk",
+            b"CREATE TABLE t (a CHAR(3))",
         ] {
             assert!(
                 may_change_client_charset(sql),
@@ -214,10 +246,36 @@ mod tests {
             b"cha",
             b"CREATE TABLE t (a VARCHAR(20), usernames INT)",
             b"SELECT 0x1CHARSET, 1names, $names, _execute",
+            b"INSERT INTO t VALUES ('Charles', 'namespace', 'characters', 'executed')",
+            b"SELECT charge, names_of, character_set_server FROM t",
             b"",
         ] {
             assert!(
                 !may_change_client_charset(sql),
+                "{}",
+                String::from_utf8_lossy(sql)
+            );
+        }
+    }
+
+    #[test]
+    fn statements_that_may_change_sql_mode() {
+        for sql in [
+            &b"SET SESSION sql_mode='NO_BACKSLASH_ESCAPES'; SELECT 1"[..],
+            b"set @@SQL_MODE := ''",
+            b"SET @@session.`sql_mode` = ''",
+            b"/*!40101 SET SQL_MODE='' */",
+            b"EXECUTE s",
+        ] {
+            assert!(may_change_sql_mode(sql), "{}", String::from_utf8_lossy(sql));
+        }
+        for sql in [
+            &b"SELECT 1"[..],
+            b"SELECT 'sql_modes', @@sql_mode_x",
+            b"SET NAMES gbk",
+        ] {
+            assert!(
+                !may_change_sql_mode(sql),
                 "{}",
                 String::from_utf8_lossy(sql)
             );

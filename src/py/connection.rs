@@ -21,7 +21,7 @@ use crate::consts::capability::CLIENT_LOCAL_FILES;
 use crate::consts::charset;
 use crate::error::{cr, Error};
 use crate::io::{Deadline, Endpoint, IoStats, ShutdownHandle, TlsSettings, Verify};
-use crate::proto::client_charset::{may_change_client_charset, ClientCharset};
+use crate::proto::client_charset::{may_change_client_charset, may_change_sql_mode, ClientCharset};
 use crate::proto::compress::Algorithm;
 use crate::proto::escape::{escape_into, quote_identifier_into};
 use crate::proto::packets::ColumnDefinition;
@@ -857,11 +857,12 @@ fn escape_bytes<'py>(
     PyBytes::new(py, &out)
 }
 
-/// True when `sql` may change the session's character_set_client (see
-/// proto/client_charset.rs): literals inside it must read the same in any charset.
+/// True when `sql` may change how the server reads a literal later in the same
+/// statement: its character_set_client or its sql_mode (NO_BACKSLASH_ESCAPES; see
+/// proto/client_charset.rs). Literals inside it must read the same either way.
 #[pyfunction]
-pub fn changes_client_charset(sql: &[u8]) -> bool {
-    may_change_client_charset(sql)
+pub fn changes_literal_rules(sql: &[u8]) -> bool {
+    may_change_client_charset(sql) || may_change_sql_mode(sql)
 }
 
 /// Backslash-style escaping without a connection (MySQLdb's module-level

@@ -17,7 +17,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<connection::Connection>()?;
     m.add_class::<result::Result>()?;
     m.add_function(wrap_pyfunction!(connection::escape_string, m)?)?;
-    m.add_function(wrap_pyfunction!(connection::changes_client_charset, m)?)?;
+    m.add_function(wrap_pyfunction!(connection::changes_literal_rules, m)?)?;
     m.add_function(wrap_pyfunction!(get_client_info, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
