@@ -27,11 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SIGNALS_DIR = Path(__file__).resolve().parent / "signals"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-_DRIVER_MODULES = {"unshaken": "unshaken", "pymysql": "pymysql", "mysqlclient": "MySQLdb"}
+# The drivers the suite can run against (modules from the one driver table).
+_TEST_DRIVERS = ("mysqlclient", "pymysql", "unshaken")
 
 DRIVER_NAME = os.environ.get("UNSHAKEN_TEST_DRIVER", "unshaken")
-if DRIVER_NAME not in _DRIVER_MODULES:
-    raise pytest.UsageError(f"UNSHAKEN_TEST_DRIVER must be one of {sorted(_DRIVER_MODULES)}")
+if DRIVER_NAME not in _TEST_DRIVERS:
+    raise pytest.UsageError(f"UNSHAKEN_TEST_DRIVER must be one of {list(_TEST_DRIVERS)}")
 if IN_CI and DRIVER_NAME != "unshaken":
     raise pytest.UsageError("UNSHAKEN_TEST_DRIVER is for development runs only, not CI")
 
@@ -41,7 +42,7 @@ def _load_module(name):
     try:
         return importlib.import_module(f"unshaken.{name}")
     except ImportError:
-        path = ROOT / "python" / "unshaken" / f"{name}.py"
+        path = ROOT / "python" / "unshaken" / f"{name.replace('.', '/')}.py"
         spec = importlib.util.spec_from_file_location(f"_unshaken_{name}", path)
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
@@ -87,7 +88,7 @@ def driver_name():
 @pytest.fixture(scope="session")
 def driver():
     # A failed import is an error in every mode: the tests exist to exercise the driver.
-    return importlib.import_module(_DRIVER_MODULES[DRIVER_NAME])
+    return _load_module("cli.drivers").import_driver(DRIVER_NAME)
 
 
 # -- servers ------------------------------------------------------------------------

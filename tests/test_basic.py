@@ -168,6 +168,25 @@ def test_nextset_multi_statements(cursor):
     assert cursor.fetchall() == ((4,),)
 
 
+def test_abandoned_results_are_drained_and_keep_the_insert_id(conn, cursor, table):
+    # The cursor reads only the first result; the next execute drops the rest. The
+    # C client takes its insert id from every OK read on the way, rows or not.
+    cursor.execute("SELECT 1; INSERT INTO t_basic (v) VALUES (7); SELECT 2; SELECT 3")
+    assert cursor.fetchall() == ((1,),)
+    cursor.execute("SELECT 4")
+    assert cursor.fetchall() == ((4,),)
+    assert conn.insert_id() == 1
+
+
+def test_an_error_in_an_abandoned_result_is_raised(driver, cursor):
+    cursor.execute("SELECT 1; SELECT * FROM no_such_table_here")
+    with pytest.raises(driver.ProgrammingError) as e:
+        cursor.execute("SELECT 2")
+    assert e.value.args[0] == 1146
+    cursor.execute("SELECT 3")  # the connection is in sync afterwards
+    assert cursor.fetchall() == ((3,),)
+
+
 def test_transactions(conn, cursor, table):
     assert conn.get_autocommit() is False
     cursor.execute("INSERT INTO t_basic (v) VALUES (1)")
@@ -310,6 +329,37 @@ def test_retry_is_logged_at_debug(signal_script, server_kwargs):
     assert s["stats"]["interrupted_retries"] > 0, s
     assert s["debug_records"] > 0, s
     assert all(n == "unshaken" or n.startswith("unshaken.") for n in s["loggers"]), s
+
+
+@pytest.mark.unshaken_only
+def test_logging_set_up_after_import_gets_the_next_connections_records(server_kwargs):
+    # The core forwards its log records to Python once `logging` is imported (not
+    # imported for it: that would cost every process its import time).
+    import json
+    import subprocess
+    import sys
+
+    script = """
+import json, sys
+import unshaken
+kw = json.loads(sys.argv[1])
+unshaken.connect(**kw).close()
+assert "logging" not in sys.modules, "the driver imported logging"
+import logging
+records = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        records.append(record.getMessage())
+log = logging.getLogger("unshaken")
+log.setLevel(logging.DEBUG)
+log.addHandler(Keep())
+unshaken.connect(**kw).close()
+print(json.dumps(records))
+"""
+    out = subprocess.run([sys.executable, "-c", script, json.dumps(server_kwargs)],
+                         capture_output=True, text=True, timeout=60, check=True)
+    records = json.loads(out.stdout)
+    assert any(m.startswith("logged in to ") for m in records), records
 
 
 def test_unix_socket(driver, throwaway_server):

@@ -214,3 +214,85 @@ def test_a_direct_connection_is_proved_and_stays_usable(servers, names, where):
     cur.execute("SELECT 41 + 1")
     assert cur.fetchone() == (42,)
     conn.close()
+
+
+class UnixRelay:
+    """Listens on ``path`` and relays each connection to the socket at ``target``."""
+
+    def __init__(self, path, target):
+        import socket as _socket
+
+        self._socket = _socket
+        self.target = target
+        self.listener = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(8)
+        self.accepted = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            server = self._socket.socket(self._socket.AF_UNIX, self._socket.SOCK_STREAM)
+            server.connect(self.target)
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(2)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.listener.close()
+
+
+def test_a_relay_on_the_servers_own_socket_path_is_not_proof(servers):
+    """A relay that took the server's socket path (the server's socket file moved
+    away, still listening): the side connection's peer is the same process, the
+    server's @@socket is the path connected to, and both sessions show 'localhost'.
+    Only the server's pid file tells the relay from the server."""
+    import os
+
+    srv = servers[2]
+    moved = srv.socket + ".moved"
+    os.rename(srv.socket, moved)
+    try:
+        relay = UnixRelay(srv.socket, moved)
+        try:
+            conn = connect(srv, unix_socket=srv.socket, read_timeout=TIMEOUT)
+            t0 = time.monotonic()
+            with pytest.raises(unshaken.OperationalError) as exc:
+                conn.cursor().execute("SELECT SLEEP(10)")
+            assert exc.value.args[0] == 2013
+            assert TIMEOUT <= time.monotonic() - t0 <= TIMEOUT + SLACK
+            assert relay.accepted == 2, "the cancel made no side connection"
+            with pytest.raises(unshaken.OperationalError) as exc:
+                conn.cursor().execute("SELECT 1")
+            assert exc.value.args[0] == 2006
+            assert "not provably the same" in exc.value.args[1]
+            assert f"but the server's pid file names {srv.pid}" in exc.value.args[1]
+        finally:
+            relay.close()
+            os.unlink(srv.socket)
+    finally:
+        os.rename(moved, srv.socket)
+    # Direct again: proved.
+    conn = connect(srv, unix_socket=srv.socket, read_timeout=0.5)
+    with pytest.raises(unshaken.OperationalError) as exc:
+        conn.cursor().execute("SELECT SLEEP(5)")
+    assert "cancelled and the connection is still usable" in exc.value.args[1]
+    conn.close()

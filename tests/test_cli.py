@@ -307,3 +307,15 @@ def test_storm_workers_never_see_the_password(server_kwargs, conn):
     assert "# unshaken: no failure" in out  # the workers did log in with the password
     assert any("_storm_worker" in c for c in seen.values()), seen
     assert any("_killer" in c for c in seen.values()), seen
+
+
+def test_watch_plot_while_running_and_at_the_end(server_kwargs, tmp_path):
+    pytest.importorskip("matplotlib")  # the [plot] extra; CI installs it
+    path = tmp_path / "w.png"
+    r = _run(["watch", *_conn_args(server_kwargs), "--count", "4", "--interval", "0.2",
+              "--plot", str(path), "--plot-every", "2"], env=_conn_env(server_kwargs))
+    assert r.returncode == 0, r.stdout + r.stderr
+    # After samples 2 and 4, and once more at the end.
+    assert r.stdout.count(f"# plot written to {path}") == 3, r.stdout
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(tmp_path.glob("*.tmp.png"))

@@ -28,6 +28,11 @@ def test_unknown_compression_is_refused(driver, connect):
         connect(compress="lz4")
 
 
+def test_a_zstd_level_out_of_range_is_refused_before_connecting(connect):
+    with pytest.raises(ValueError, match="zstd_level must be 1 to 22, not 23"):
+        connect(compress="zstd", zstd_level=23)
+
+
 def test_results_and_large_values_round_trip_compressed(connect):
     conn = connect(compress=True)
     cur = conn.cursor()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import select
 import socket
 import struct
 import subprocess
@@ -18,6 +17,8 @@ import threading
 import zlib
 
 import pytest
+from fake_wire import greeting, recv_exact
+from fake_wire import packet as _pkt
 
 pytestmark = pytest.mark.unshaken_only
 
@@ -25,10 +26,6 @@ FRAMES = 40
 FRAME_MAX = 0xFFFFFF  # a frame's 3-byte uncompressed length
 CLIENT_COMPRESS = 0x20
 CLIENT_ZSTD = 1 << 26
-
-
-def _pkt(seq, payload):
-    return struct.pack("<I", len(payload))[:3] + bytes([seq]) + payload
 
 
 def _frame(seq, body, original):
@@ -55,23 +52,8 @@ def bomb_body(algorithm):
     return zlib.compress(b"\x00" * FRAME_MAX, 9)
 
 
-def _greeting(caps):
-    nonce = b"abcdefghijklmnopqrst"
-    return (b"\x0a" + b"8.0.40-Fake\x00" + struct.pack("<I", 7) + nonce[:8] + b"\x00"
-            + struct.pack("<H", caps & 0xFFFF) + b"\x2d" + struct.pack("<H", 2)
-            + struct.pack("<H", caps >> 16) + bytes([21]) + b"\x00" * 10 + nonce[8:]
-            + b"\x00" + b"mysql_native_password\x00")
-
-
 def _recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        r, _, _ = select.select([s], [], [], 10)
-        chunk = s.recv(n - len(buf)) if r else b""
-        if not chunk:
-            return None
-        buf += chunk
-    return buf
+    return recv_exact(s, n, timeout=10)
 
 
 class BombServer:
@@ -98,7 +80,7 @@ class BombServer:
     def _one(self, s):
         caps = (0x0001 | 0x0004 | 0x0200 | 0x8000 | 0x80000 | 0x200000 | 0x2000 | CLIENT_COMPRESS
                 | (CLIENT_ZSTD if self.algorithm == "zstd" else 0))
-        s.sendall(_pkt(0, _greeting(caps)))
+        s.sendall(_pkt(0, greeting(caps, b"8.0.40-Fake")))
         head = _recv_exact(s, 4)
         _recv_exact(s, head[0] | head[1] << 8 | head[2] << 16)  # the handshake response
         s.sendall(_pkt(2, b"\x00\x00\x00\x02\x00\x00\x00"))

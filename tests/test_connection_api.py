@@ -167,6 +167,15 @@ def test_refused_options(driver, connect, kwargs):
 
 
 @pytest.mark.unshaken_only
+@pytest.mark.parametrize("mode", ["bogus", "", "VERIFY-CA"])
+def test_unknown_ssl_mode_is_mysqlclients_error(driver, connect, mode):
+    # The core checks the name; the error is mysqlclient's, message alone.
+    with pytest.raises(driver.NotSupportedError) as e:
+        connect(ssl_mode=mode)
+    assert e.value.args == ("Unknown ssl_mode specification",)
+
+
+@pytest.mark.unshaken_only
 @pytest.mark.parametrize("kwargs", [
     {"ssl": {"ca": "/x"}},
     {"ssl": True},

@@ -29,6 +29,11 @@ import time
 import pytest
 import unshaken
 import unshaken.cursors
+from fake_wire import EOF as EOF_PACKET
+from fake_wire import OK as OK_PACKET
+from fake_wire import accept_loop, column, recv_packet
+from fake_wire import greeting as _greeting
+from fake_wire import packet as _pkt
 from faultproxy import FaultProxy
 from interrupts import CTRL_C_WITHIN, keyboard_interrupt_after
 from unshaken.testing import TemporaryServer
@@ -739,30 +744,8 @@ def test_frozen_server_read_timeout(own, own_server):
 # -- hostile input: a fake server that sends garbage at each phase -----------------------
 
 
-def _pkt(seq, payload):
-    return struct.pack("<I", len(payload))[:3] + bytes([seq & 0xFF]) + payload
-
-
-def _greeting():
-    caps = (0x0001 | 0x0004 | 0x0200 | 0x8000 | 0x80000 | 0x200000 | 0x10000 | 0x20000
-            | 0x2000)  # LONG_PASSWORD LONG_FLAG PROTOCOL_41 SECURE PLUGIN_AUTH(_LENENC) ...)
-    nonce = b"abcdefgh" + b"ijklmnopqrst"
-    return (b"\x0a" + b"5.5.5-10.11.0-Fake\x00" + struct.pack("<I", 7) + nonce[:8]
-            + b"\x00" + struct.pack("<H", caps & 0xFFFF) + b"\x2d" + struct.pack("<H", 2)
-            + struct.pack("<H", caps >> 16) + bytes([21]) + b"\x00" * 6 + b"\x00" * 4
-            + nonce[8:] + b"\x00" + b"mysql_native_password\x00")
-
-
-OK_PACKET = b"\x00\x00\x00\x02\x00\x00\x00"
-EOF_PACKET = b"\xfe\x00\x00\x02\x00"
-
-
 def _coldef(name=b"c"):
-    def lenenc(b):
-        return bytes([len(b)]) + b
-    return (lenenc(b"def") + lenenc(b"") + lenenc(b"t") + lenenc(b"t") + lenenc(name)
-            + lenenc(name) + b"\x0c" + struct.pack("<HIBHB", 45, 100, 0xFD, 0, 0)
-            + b"\x00\x00")
+    return column(name, 0xFD, 45, 100)
 
 
 def _hostile(rng):
@@ -799,38 +782,8 @@ class HostileServer:
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
-    def _recv_packet(self, s):
-        buf = b""
-        while len(buf) < 4:
-            r, _, _ = select.select([s], [], [], 5)
-            chunk = s.recv(4 - len(buf)) if r else b""
-            if not chunk:
-                return None
-            buf += chunk
-        n = buf[0] | buf[1] << 8 | buf[2] << 16
-        body = b""
-        while len(body) < n:
-            r, _, _ = select.select([s], [], [], 5)
-            chunk = s.recv(n - len(body)) if r else b""
-            if not chunk:
-                return None
-            body += chunk
-        return buf[3], body
-
     def _serve(self):
-        while not self.stop.is_set():
-            r, _, _ = select.select([self.sock], [], [], 0.05)
-            if not r:
-                continue
-            try:
-                s, _ = self.sock.accept()
-            except OSError:
-                return
-            with s:
-                try:
-                    self._one(s)
-                except OSError:
-                    pass
+        accept_loop(self.sock, self.stop, self._one)
 
     def _one(self, s):
         phase, bad = self.script
@@ -838,14 +791,14 @@ class HostileServer:
             s.sendall(bad)
             return
         s.sendall(_pkt(0, _greeting()))
-        if self._recv_packet(s) is None:
+        if recv_packet(s) is None:
             return
         if phase == "auth":
             s.sendall(bad)
             return
         s.sendall(_pkt(2, OK_PACKET))
         while True:
-            got = self._recv_packet(s)
+            got = recv_packet(s)
             if got is None:
                 return
             body = got[1]

@@ -13,6 +13,7 @@ import types
 
 import pytest
 import unshaken
+import unshaken.testing
 from unshaken.connections import UnencodableError
 from unshaken.converters import conversions
 
@@ -392,3 +393,40 @@ def test_data_that_looks_like_a_charset_keyword_asks_nothing(connect):
     for value in ("Charles", "charge", "namespace", "executed"):
         cur.execute("SELECT %s AS charged", (value,))
     assert conn.stats()["queries"] - before == 4
+
+
+@pytest.fixture(scope="module", params=["gbk", "latin1"])
+def server_keeps_its_charset(request):
+    """A server that ignores the handshake's character set and keeps its own default
+    (``skip-character-set-client-handshake``): the client's literals are read in the
+    server's charset, not the one the client asked for."""
+    charset = request.param
+    with unshaken.testing.TemporaryServer(
+        ["--skip-character-set-client-handshake", f"--character-set-server={charset}"]
+    ) as server:
+        yield server, charset
+
+
+def test_a_server_that_keeps_its_own_charset_is_asked(server_keeps_its_charset):
+    server, server_charset = server_keeps_its_charset
+    asked = "utf8mb4" if server_charset == "gbk" else "gbk"
+    conn = connect_to(server.connect, asked)
+    # An odd number of bytes before a lead byte and a quote: a gbk reader pairs
+    # "\xbf\x5c" where a utf8mb4 escaper put the backslash, and the other way round.
+    hostile = [b"\xe4\xb8\xad\xc2\xbf'" + PWNED, b"\xbf\\'" + PWNED, b"\xbf'" + PWNED]
+    round_trip(conn, hostile, hostile)
+    assert_nothing_stacked_ran(conn)
+    # The setup holds (asked last: the question itself tells the escaper the charset).
+    cur = conn.cursor()
+    cur.execute("SELECT @@character_set_client")
+    assert cur.fetchall() == ((server_charset.encode(),),)
+
+
+@pytest.mark.parametrize("charset, asks", [("utf8mb4", 0), ("latin1", 0), ("gbk", 1)])
+def test_the_login_charset_is_asked_only_when_a_mismatch_would_matter(connect, charset, asks):
+    # The suite's server defaults to an ASCII-safe charset other than gbk. No
+    # autocommit set-up, so the only statement at login is the question.
+    conn = connect(charset=charset, autocommit=None)
+    assert conn.stats()["queries"] == asks  # at login, not before a later literal
+    conn.cursor().execute("SELECT %s", ("x",))
+    assert conn.stats()["queries"] == asks + 1

@@ -193,11 +193,11 @@ def assert_refused(result, errno, *needles):
     assert PASSWORD not in str(result) and PASSWORD not in repr(result.args)
 
 
-def rsa_password(ciphertext, nonce=NONCE):
+def rsa_password(ciphertext, nonce=NONCE, private_key=FIXTURES / "rsa_private.pem"):
     """The server's side of the RSA exchange: decrypt (OAEP, SHA-1) and undo the XOR;
-    None when the ciphertext is not for the fixture's key."""
+    None when the ciphertext is not for ``private_key`` (default: the fixture's)."""
     out = subprocess.run(
-        ["openssl", "pkeyutl", "-decrypt", "-inkey", str(FIXTURES / "rsa_private.pem"),
+        ["openssl", "pkeyutl", "-decrypt", "-inkey", str(private_key),
          "-pkeyopt", "rsa_padding_mode:oaep"],
         input=ciphertext, capture_output=True, check=False, timeout=30,
     )
@@ -341,17 +341,25 @@ def test_pinned_key_always_wins(certs, plugin, how, tmp_path):
 
 
 def test_pinned_key_of_another_server_gives_the_attacker_nothing(certs, tmp_path):
-    """A MITM whose key is not the pinned one cannot decrypt what the client sends."""
-    other = subprocess.run(
-        ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
-        capture_output=True, check=True, timeout=60).stdout
-    other_pub = subprocess.run(["openssl", "pkey", "-pubout"], input=other,
+    """A MITM whose key is not the pinned one cannot decrypt what the client sends:
+    the client encrypts for the pinned key (which only the real server can read),
+    never for the key the attacker offers."""
+    other = tmp_path / "other_private.pem"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                    "rsa_keygen_bits:2048", "-out", str(other)],
+                   capture_output=True, check=True, timeout=60)
+    other_pub = subprocess.run(["openssl", "pkey", "-in", str(other), "-pubout"],
                                capture_output=True, check=True, timeout=30).stdout
     mitm, result = attack(certs, full_auth_plain("caching_sha2_password"),
                           server_public_key=other_pub, get_server_public_key=True)
     assert isinstance(result, Exception)  # the attacker could not log it in
     assert key_requests(mitm, "caching_sha2_password") == 0
     assert not mitm.heard()
+    # What the client did send: the password, for the pinned key and no other.
+    answers = [p for p in mitm.peer.received if len(p) == 256]
+    assert len(answers) == 1, mitm.peer.received
+    assert rsa_password(answers[0], private_key=other) == PW + b"\x00"
+    assert rsa_password(answers[0]) is None
 
 
 # -- 3. full authentication inside unverified TLS: the residual case ----------------------

@@ -50,6 +50,21 @@ elif case == "ctrl_c":
     signal.signal(signal.SIGALRM, handler)
     signal.setitimer(signal.ITIMER_REAL, 0.2)
     attempt(HUNG)  # no timeout at all: only the signal can end it
+elif case == "fork":
+    # Fill the cap of abandoned lookups, then fork: the child has none of those
+    # threads, so it may look names up again; the parent still may not.
+    for _ in range(8):
+        attempt(HUNG, connect_timeout=0.05)
+    attempt(HUNG, connect_timeout=0.3)
+    out["parent_full"] = out["result"]
+    child = os.fork()
+    if child == 0:
+        attempt(HUNG, connect_timeout=0.3)
+        os.write(1, (json.dumps(out["result"]) + "\n").encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    attempt(HUNG, connect_timeout=0.3)
+    out["parent_after"] = out["result"]
 else:  # an IP literal or a name from /etc/hosts: no DNS involved
     attempt(case, connect_timeout=3)
 print(json.dumps(out), flush=True)
@@ -107,7 +122,10 @@ def run_child(conf, case, port):
          str(port)],
         check=False, capture_output=True, text=True, timeout=10)
     assert out.returncode == 0, out.stderr
-    result = json.loads(out.stdout)
+    *forked, last = out.stdout.splitlines()
+    result = json.loads(last)
+    if forked:
+        result["forked_child"] = json.loads(forked[0])
     return result
 
 
@@ -133,3 +151,14 @@ def test_ip_literal_and_hosts_file_names_need_no_dns(deaf_dns, hangup_listener, 
     # The listener hung up on us: lost during the handshake, not a timeout.
     assert r["result"][:2] == ["OperationalError", 2013], r
     assert r["elapsed"] < 0.5, r
+
+
+def test_a_forked_child_does_not_inherit_abandoned_lookups(deaf_dns, hangup_listener):
+    r = run_child(deaf_dns, "fork", hangup_listener)
+    assert r["resolver_hangs"], r
+    never = "earlier name lookups never finished"
+    assert never in r["parent_full"][2], r
+    assert never in r["parent_after"][2], r
+    # The child's own lookup ran, and timed out like any other.
+    assert r["forked_child"][:2] == ["OperationalError", 2003], r
+    assert "timed out" in r["forked_child"][2], r

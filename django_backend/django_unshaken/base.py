@@ -15,7 +15,13 @@ driver and are shared with Django's backend as they are.
 import builtins
 import importlib.util
 import sys
+import threading
 import types
+import typing
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.backends.base.base import NO_DB_ALIAS
+from unshaken.pool import ConnectionPool
 
 _DJANGO_MYSQL = "django.db.backends.mysql"
 
@@ -58,3 +64,60 @@ DatabaseIntrospection = _introspection.DatabaseIntrospection
 
 class DatabaseWrapper(_base.DatabaseWrapper):
     """Django's MySQL ``DatabaseWrapper`` (vendor "mysql"), connecting with unshaken."""
+
+    # OPTIONS["pool"] (True or a dict of unshaken.pool.ConnectionPool arguments),
+    # as Django's PostgreSQL backend: one pool per alias, shared by the threads.
+    _connection_pools: typing.ClassVar[dict] = {}
+    _connection_pools_lock = threading.Lock()
+    _checked_out_from = None  # the pool self.connection came from
+
+    @property
+    def pool(self):
+        pool_options = self.settings_dict["OPTIONS"].get("pool")
+        if self.alias == NO_DB_ALIAS or not pool_options:
+            return None
+        with self._connection_pools_lock:  # a pool opens min_size connections at once
+            if self.alias not in self._connection_pools:
+                if self.settings_dict.get("CONN_MAX_AGE", 0) != 0:
+                    raise ImproperlyConfigured("Pooling doesn't support persistent connections.")
+                pool_options = {} if pool_options is True else dict(pool_options)
+                self._connection_pools[self.alias] = ConnectionPool(
+                    **{**self.get_connection_params(), **pool_options}
+                )
+            return self._connection_pools[self.alias]
+
+    def close_pool(self):
+        with self._connection_pools_lock:
+            pool = self._connection_pools.pop(self.alias, None)
+        if pool is not None:
+            pool.close()
+
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        params.pop("pool", None)  # ours, not connect()'s
+        return params
+
+    def get_new_connection(self, conn_params):
+        pool = self.pool
+        if pool is None:
+            return super().get_new_connection(conn_params)
+        connection = pool.getconn()
+        self._checked_out_from = pool
+        if connection.encoders.get(bytes) is bytes:  # as Django's get_new_connection
+            connection.encoders.pop(bytes)
+        return connection
+
+    def _close(self):
+        pool, self._checked_out_from = self._checked_out_from, None
+        if pool is None or self.connection is None:
+            return super()._close()
+        with self.wrap_database_errors:
+            # Back to the pool it came from, even if settings changed the alias's pool.
+            connection, self.connection = self.connection, None
+            pool.putconn(connection)
+        return None
+
+    def close_if_health_check_failed(self):
+        if self.pool:
+            return  # the pool hands out only connections that are alive
+        super().close_if_health_check_failed()

@@ -96,6 +96,21 @@ _MYSQLDB_SUBMODULES = (
 )
 
 
+def set_wait_callback(callback):
+    """Let an event loop do the driver's waiting: ``callback(fd, writable, timeout)``
+    (see ``unshaken._wait``). Under gevent's monkey-patching this is automatic."""
+    from . import _wait
+
+    _wait.set_wait_callback(callback)
+
+
+def get_wait_callback():
+    """The installed wait callback, or ``None``."""
+    from . import _wait
+
+    return _wait.get_wait_callback()
+
+
 def install_as_MySQLdb():
     """Make ``import MySQLdb`` (and its submodules) load this package, so
     code written for mysqlclient runs unchanged."""
@@ -143,8 +158,10 @@ __all__ = [
     "escape",
     "escape_string",
     "get_client_info",
+    "get_wait_callback",
     "install_as_MySQLdb",
     "paramstyle",
+    "set_wait_callback",
     "string_literal",
     "threadsafety",
     "version_info",

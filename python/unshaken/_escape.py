@@ -34,8 +34,9 @@ def escape_string(s):
 
 
 def string_literal(obj):
-    """``obj`` as a quoted SQL string literal (bytes); non-bytes go via str()."""
-    raw = obj if isinstance(obj, bytes) else str(obj)
+    """``obj`` as a quoted SQL string literal (bytes); bytes-like objects (bytearray
+    and subclasses too) by their contents, anything else via str()."""
+    raw = obj if isinstance(obj, (bytes, bytearray)) else str(obj)
     return b"'" + escape_string(raw) + b"'"
 
 

@@ -29,6 +29,7 @@ _OPTIONS = {
     "connect-timeout": ("connect_timeout", int),
     "timeout": ("connect_timeout", int),
     "init-command": ("init_command", str),
+    "max-allowed-packet": ("max_allowed_packet", str),  # "16M": parsed by connect()
 }
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "s": " ", "\\": "\\", '"': '"', "'": "'"}

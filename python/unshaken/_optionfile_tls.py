@@ -18,7 +18,6 @@ _DICT_KEYS = {
     "ssl-cipher": "cipher",
 }
 _BOOLEANS = ("ssl", "ssl-verify-server-cert")
-_MODES = ("DISABLED", "PREFERRED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY")
 # rustls speaks exactly these; a tls-version list that allows both is honoured.
 _OUR_VERSIONS = {"TLSV1.2", "TLSV1.3"}
 _TRUE, _FALSE = ("1", "on", "true", "yes"), ("0", "off", "false", "no")
@@ -47,9 +46,7 @@ def tls_kwargs(entries):
             if value:
                 suites.append(value)
         elif name == "ssl-mode":
-            if not value or value.upper() not in _MODES:
-                _refuse(key, source, f"has an unknown value {value!r}")
-            mode = value.upper()
+            mode = _mode_name(value, key, source)
         elif name == "tls-version":
             allowed = {v.strip().upper() for v in (value or "").split(",")}
             if not _OUR_VERSIONS <= allowed:
@@ -90,6 +87,16 @@ def mode_applies(explicit_ssl, mode):
     strengthen that, so ``skip-ssl`` or ``ssl-mode=REQUIRED`` there cannot turn off
     TLS or verification the code asked for."""
     return not explicit_ssl or mode in ("VERIFY_CA", "VERIFY_IDENTITY")
+
+
+def _mode_name(value, key, source):
+    """MySQL's spelling of a mode the core knows (mode_applies compares them)."""
+    from ._native import ssl_mode_name  # loaded when needed, as _mysql.py does
+
+    try:
+        return ssl_mode_name(value or "")
+    except NotSupportedError:
+        return _refuse(key, source, f"has an unknown value {value!r}")
 
 
 def _strip_bool_prefix(key):

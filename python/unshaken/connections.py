@@ -3,16 +3,20 @@
 A Connection wraps one ``_native.Connection`` (the compiled session, kept in
 ``self._conn``) and adds MySQLdb's policy on top: argument names and
 defaults, the converter dicts, charset and autocommit set-up, literal
-quoting, and cursor creation.
+quoting, and cursor creation. Option values are checked by the core
+(src/config/), each in that one place.
 """
 
 import contextlib
+import datetime
+import decimal
 import operator
 import os
 import re
 import types
+import warnings
 
-from . import _native, converters, cursors, times
+from . import _hosts, _native, _wait, converters, cursors, times
 from ._exceptions import (
     DatabaseError,
     DataError,
@@ -27,7 +31,7 @@ from ._exceptions import (
 )
 from ._optionfile import merge_into, read_options
 from .constants import CLIENT, CR, FIELD_TYPE
-from .converters import _bytes_or_str, conversions
+from .converters import _TEXT_TYPES, _bytes_or_str, conversions
 
 __all__ = ["Connection", "numeric_part"]
 
@@ -42,7 +46,7 @@ _POSITIONAL = (
 # Handled by this class rather than by the session.
 _KEYWORD_ONLY = (
     "cursorclass", "collation", "use_unicode", "sql_mode", "binary_prefix",
-    "multi_statements", "autocommit", "local_infile_dir",
+    "multi_statements", "autocommit", "local_infile_dir", "executemany_fallback",
     # Beyond MySQLdb: a deadline per statement, and whether an interrupted or timed
     # out statement is cancelled on the server (KILL QUERY) to keep the connection.
     "query_timeout", "cancel_on_interrupt", "zstd_level",
@@ -52,23 +56,32 @@ _KEYWORD_ONLY = (
     # get-server-public-key), and the strict mode that refuses every unverified peer.
     "server_public_key", "allow_cleartext_password", "get_server_public_key",
     "auth_requires_verified_tls",
+    # The largest packet the server may send (PyMySQL's name; libmysqlclient's
+    # option-file and mysql_options() setting): bounds the memory one reply can take.
+    "max_allowed_packet",
+    # A host list's order: "sequential" (the default) or "random"; and whether the
+    # session must accept writes ("read-write": read-only servers are skipped).
+    "host_policy", "target_session_attrs",
 )
 _ALIASES = {
     "db": "database", "passwd": "password",
     # MySQL's own client calls it --enable-cleartext-plugin.
     "enable_cleartext_plugin": "allow_cleartext_password",
 }
-_SSL_MODES = ("DISABLED", "PREFERRED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY")
 
-# With use_unicode, these columns decode to str unless their charset is binary.
-_TEXT_TYPES = (
-    FIELD_TYPE.STRING, FIELD_TYPE.VAR_STRING, FIELD_TYPE.VARCHAR,
-    FIELD_TYPE.TINY_BLOB, FIELD_TYPE.MEDIUM_BLOB, FIELD_TYPE.LONG_BLOB, FIELD_TYPE.BLOB,
+# The types whose literals the core writes itself, each with the default encoder whose
+# output it reproduces (None: no encoder, the literal is the quoted str()). The core
+# writes a type only while the connection's encoder for it is still that default, so
+# an encoder the user registered always wins (py/literal.rs; str and bytes too, which
+# literal() quotes without consulting the encoders).
+_NATIVE_LITERALS = tuple(
+    (t, conversions.get(t))
+    for t in (type(None), bool, int, float, decimal.Decimal, datetime.date,
+              datetime.datetime, datetime.timedelta, datetime.time)
 )
-
-# The default encoders the core's fast literal path reproduces (see literals()).
-_INT_ENCODER = conversions[int]
-_NONE_ENCODER = conversions[type(None)]
+# The methods whose output the core reproduces: a subclass that overrides one of them
+# gets every literal from Python.
+_LITERAL_METHODS = ("literal", "escape", "string_literal", "_bytes_literal", "_encode")
 
 re_numeric_part = re.compile(r"^(\d+)")
 
@@ -152,10 +165,6 @@ def _port(value):
     return port or 3306
 
 
-def _seconds(value):
-    return value or None  # 0 means "no limit", as in the C client
-
-
 def _check_unsupported(params):
     """Refuse options the core cannot honour where ignoring them would be
     unsafe; harmless hints (compress, auth_plugin, ...) are ignored."""
@@ -182,19 +191,39 @@ def _auth_kwargs(params):
 
 
 def _compress_kwargs(params):
-    """``compress``: False/None (off), True or "zlib", or "zstd" (MySQL 8.0.18+, with
-    ``zstd_level``, default 3; a server without zstd gets zlib)."""
+    """``compress``: False/None (off), True (MySQLdb's spelling of "zlib"), or a name
+    the core checks: "zlib" or "zstd" (MySQL 8.0.18+, with ``zstd_level``, default 3;
+    a server without zstd gets zlib)."""
     compress = params.get("compress")
     if compress in (None, False, 0, ""):
         return {}
     if compress is True or compress == 1:
         compress = "zlib"
-    if compress not in ("zlib", "zstd"):
-        raise NotSupportedError(f"unknown compression {compress!r} (use True, 'zlib' or 'zstd')")
-    kwargs = {"compress": compress}
+    kwargs = {"compress": str(compress)}
     if params.get("zstd_level") is not None:
         kwargs["zstd_level"] = int(params["zstd_level"])
     return kwargs
+
+
+_SIZE_SUFFIXES = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+
+
+def _packet_kwargs(params):
+    """``max_allowed_packet``: bytes, as an int or as option files write it ("16M").
+    The core checks the bounds (1 KiB to 1 GiB, the default)."""
+    size = params.get("max_allowed_packet")
+    if size is None:
+        return {}
+    if isinstance(size, str):
+        text = size.strip().upper()
+        scale = _SIZE_SUFFIXES.get(text[-1:], 1)
+        digits = text[:-1] if scale > 1 else text
+        if not digits.isdigit():
+            raise ValueError(f"max_allowed_packet: not a size: {size!r}")
+        size = int(digits) * scale
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise TypeError(f"max_allowed_packet must be an int, not {type(size).__name__}")
+    return {"max_allowed_packet": size}
 
 
 def _local_infile_kwargs(params):
@@ -217,16 +246,13 @@ def _tls_kwargs(params):
     No option: PREFERRED (TLS over TCP when the server offers it, as MySQL's own
     client does). ``ssl=True`` or an ``ssl`` dict: at least REQUIRED, and VERIFY_CA
     when the dict names a CA (MySQL's rule: a CA you give is a CA you mean to check
-    against). An explicit ``ssl_mode`` always wins.
+    against). An explicit ``ssl_mode`` always wins (the core checks its name).
     """
     ssl, ssl_mode = params.get("ssl"), params.get("ssl_mode")
-    if ssl_mode is not None:
-        if not isinstance(ssl_mode, str) or ssl_mode.upper() not in _SSL_MODES:
-            raise NotSupportedError("Unknown ssl_mode specification")
-        ssl_mode = ssl_mode.upper()
     if ssl is True:
         ssl = {}
-        ssl_mode = ssl_mode or "REQUIRED"
+        if ssl_mode is None:
+            ssl_mode = "REQUIRED"
     elif ssl:
         if not hasattr(ssl, "items"):
             raise TypeError("ssl must be a dict (or True)")
@@ -238,7 +264,7 @@ def _tls_kwargs(params):
             ssl_mode = "VERIFY_CA" if ("ca" in ssl or "capath" in ssl) else "REQUIRED"
     else:
         ssl = {}
-    kwargs = {"ssl_mode": ssl_mode or "PREFERRED"}
+    kwargs = {"ssl_mode": "PREFERRED" if ssl_mode is None else ssl_mode}
     for key, name in _SSL_KEYS.items():
         if key in ssl:
             kwargs[name] = str(ssl[key])
@@ -260,11 +286,16 @@ class Connection:
     connect_timeout, read_timeout, write_timeout, init_command,
     read_default_file, read_default_group, client_flag, charset, ...)
     it takes cursorclass, collation, use_unicode (default True), sql_mode,
-    binary_prefix, multi_statements (default True) and autocommit
-    (default False, as PEP 249 asks; None keeps the server default).
+    binary_prefix, multi_statements (default True), autocommit
+    (default False, as PEP 249 asks; None keeps the server default) and
+    executemany_fallback ("loop", the default, or "multi": see
+    ``Cursor.executemany``).
     """
 
     default_cursor = cursors.Cursor
+    #: How executemany() runs statements the multi-row INSERT rewrite does not
+    #: cover: "loop" (one round trip each) or "multi" (multi-statement batches).
+    executemany_fallback = "loop"
 
     Warning = Warning
     Error = Error
@@ -278,6 +309,17 @@ class Connection:
     NotSupportedError = NotSupportedError
 
     _closed = True  # until the session exists
+
+    #: Whether a buffered cursor may run a statement as one native call instead of
+    #: calling these methods one by one: not when a subclass overrides any of them.
+    _one_crossing = True
+    _ONE_CROSSING_METHODS = ("query", "store_result", "affected_rows", "insert_id",
+                             "warning_count", "_note_insert_id", "_drain")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._one_crossing = all(getattr(cls, name) is getattr(Connection, name)
+                                for name in Connection._ONE_CROSSING_METHODS)
 
     def __init__(self, *args, **kwargs):
         params = _bind_arguments(args, kwargs)
@@ -299,22 +341,53 @@ class Connection:
             self.converter[FIELD_TYPE.JSON] = str
 
         self.cursorclass = params.get("cursorclass", self.default_cursor)
+        # Checked before connecting, as mysqlclient does.
+        fallback = cursors.checked_fallback(
+            params.get("executemany_fallback", self.executemany_fallback))
         self._binary_prefix = params.get("binary_prefix", False)
         charset = params.get("charset") or "utf8mb4"
         self._set_attributes(params)
 
-        self.query_timeout = _seconds(params.get("query_timeout"))
-        self._conn = _native.Connection(**self._native_kwargs(params, charset, use_unicode))
-        self._closed = False
-        self.encoding = self._conn.encoding()  # the Python codec of `charset`
-        self.messages = []
-        self._configure_session(params, charset)
+        self.query_timeout = _native.timeout_seconds("query_timeout", params.get("query_timeout"))
+        _wait.use_gevent_if_patched()
+        native = self._native_kwargs(params, charset)
 
-    def _native_kwargs(self, params, charset, use_unicode):
+        hosts = _hosts.parse(native["host"], native["port"])
+        # A host list shares connect_timeout out: it needs the seconds the core means.
+        connect_timeout = _native.timeout_seconds("connect_timeout", native["connect_timeout"])
+
+        def attempt(host, port, connect_timeout):
+            self._conn = _native.Connection(
+                **{**native, "host": host, "port": port, "connect_timeout": connect_timeout}
+            )
+            self._closed = False
+            self.executemany_fallback = fallback
+            self._client_flag = native["client_flag"]  # as asked, for each host tried
+            if not self._conn.server_capabilities() & CLIENT.MULTI_STATEMENTS:
+                # Not negotiated: executemany() must not send multi-statement batches.
+                self._client_flag &= ~CLIENT.MULTI_STATEMENTS
+            try:
+                self.encoding = self._conn.encoding()  # the Python codec of `charset`
+                self.messages = []
+                self._configure_session(params, charset)
+                _hosts.check_target(self, params.get("target_session_attrs", "any"))
+                if len(hosts) > 1:  # only a list has another node to go to
+                    _hosts.check_ready(self)
+            except BaseException:
+                self._closed = True
+                self._conn.close()
+                raise
+            if host is not None:  # the entry of a host list that answered
+                self.host, self.port = host, port
+
+        _hosts.connect_first(hosts, params.get("host_policy", "sequential"),
+                             connect_timeout, attempt)
+
+    def _native_kwargs(self, params, charset):
         client_flag = params.get("client_flag", 0) | CLIENT.MULTI_RESULTS
         if params.get("multi_statements", True):
             client_flag |= CLIENT.MULTI_STATEMENTS
-        self.client_flag = client_flag
+        self._client_flag = client_flag
         return {
             "host": _text(params.get("host")),
             "port": _port(params.get("port")),
@@ -323,16 +396,16 @@ class Connection:
             "password": _text_bytes(params.get("password"), "password") or b"",
             "database": _text_bytes(params.get("database"), "database") or None,
             "charset": charset,
-            "connect_timeout": _seconds(params.get("connect_timeout")),
-            "read_timeout": _seconds(params.get("read_timeout")),
-            "write_timeout": _seconds(params.get("write_timeout")),
+            "connect_timeout": params.get("connect_timeout"),
+            "read_timeout": params.get("read_timeout"),
+            "write_timeout": params.get("write_timeout"),
             "client_flag": client_flag,
             "conv": self.converter,
-            "use_unicode": bool(use_unicode),
             **_tls_kwargs(params),
             **_auth_kwargs(params),
             **_local_infile_kwargs(params),
             **_compress_kwargs(params),
+            **_packet_kwargs(params),
             "cancel_on_interrupt": bool(params.get("cancel_on_interrupt", True)),
         }
 
@@ -347,6 +420,12 @@ class Connection:
 
     def _configure_session(self, params, charset):
         """What MySQLdb does right after connecting, in the same order."""
+        # Kept (without the password) so _reset_session can do it again.
+        self._session_setup = (
+            {k: params[k] for k in ("init_command", "collation", "sql_mode", "autocommit")
+             if k in params},
+            charset,
+        )
         init_command = params.get("init_command")
         if init_command:
             self._run(init_command)
@@ -365,9 +444,13 @@ class Connection:
     def _run(self, sql):
         """Run a statement of our own and drop whatever it returns."""
         self.query(sql)
-        self.discard_result()
-        while self.next_result() == 0:
-            self.discard_result()
+        self._drain()
+
+    def _drain(self):
+        """Drop the current result and every later one (one native call)."""
+        insert_id = self._conn.drain()
+        if insert_id is not None:
+            self._ok_insert_id = insert_id
 
     # -- context manager, lifecycle --
 
@@ -388,6 +471,16 @@ class Connection:
             raise OperationalError(CR.SERVER_GONE_ERROR, "")
         self._closed = True
         self._conn.close()
+
+    @property
+    def client_flag(self):
+        """The CLIENT_* flags asked for at connect (read-only, as in MySQLdb)."""
+        return self._client_flag
+
+    @property
+    def closed(self):
+        """1 once the connection is closed (or known lost), else 0, as MySQLdb's."""
+        return 1 - self.open
 
     @property
     def open(self):
@@ -499,10 +592,16 @@ class Connection:
 
     # -- session --
 
-    def ping(self, reconnect=False):
+    def ping(self, *reconnect):
         """Check the server is reachable. ``reconnect`` is accepted for
-        compatibility and ignored: a lost session is reported, not silently
-        replaced (which would drop its transaction and settings)."""
+        compatibility (with mysqlclient's DeprecationWarning) and ignored: a lost
+        session is reported, not silently replaced (which would drop its
+        transaction and settings)."""
+        if len(reconnect) > 1:
+            raise TypeError(f"ping() takes at most 1 argument ({len(reconnect)} given)")
+        if reconnect:
+            warnings.warn("The reconnect parameter of ping() is deprecated.",
+                          DeprecationWarning, stacklevel=2)
         self._conn.ping()
 
     def select_db(self, db):
@@ -543,6 +642,15 @@ class Connection:
         """COM_RESET_CONNECTION: drop temporary tables, user variables, prepared
         statements and session settings, keeping the login (mysql_reset_connection)."""
         self._conn.reset_connection()
+
+    def _reset_session(self):
+        """COM_RESET_CONNECTION, then the setup connect() did (charset, init_command,
+        sql_mode, autocommit): the session is as fresh as a new one (used by
+        unshaken.pool between two users)."""
+        params, charset = self._session_setup
+        self.reset_connection()
+        self.set_character_set(charset)  # no round trip unless the user switched it
+        self._configure_session(params, charset)
 
     @property
     def server_capabilities(self):
@@ -614,7 +722,9 @@ class Connection:
 
     def string_literal(self, obj):
         """``obj`` (bytes, or anything via str()) as a quoted literal (bytes)."""
-        if not isinstance(obj, bytes):
+        if isinstance(obj, bytearray):
+            obj = bytes(obj)
+        elif not isinstance(obj, bytes):
             obj = self._encode(str(obj))
         if self._neutral:
             return self._hex_literal(obj, self.character_set_name().encode("ascii"))
@@ -670,7 +780,9 @@ class Connection:
             return self.string_literal(self._encode(o))
         if isinstance(o, (bytes, bytearray)):
             return self._bytes_literal(o)
-        if isinstance(o, (tuple, list)):
+        # Exact types, as MySQLdb: a subclass goes through the encoders, so a
+        # converter registered for it is honoured.
+        if type(o) in (tuple, list):
             return self._tuple_literal(o)
         if type(o) in (set, frozenset):
             return self._set_literal(o)
@@ -678,14 +790,43 @@ class Connection:
         return s.encode(self.encoding) if isinstance(s, str) else s
 
     def literals(self, args):
-        """``tuple(map(self.literal, args))``, with str, bytes, int and None made in
-        the core (the per-value work of execute and executemany). Used only while the
-        encoders for int and None are the defaults, so an override is always honoured."""
-        enc = self.encoders
-        if (self._neutral or enc.get(int) is not _INT_ENCODER
-                or enc.get(type(None)) is not _NONE_ENCODER):
+        """``tuple(map(self.literal, args))``, with the common types made in the core
+        (see _NATIVE_LITERALS)."""
+        policy = self._literal_policy()
+        if policy is None:
             return tuple(map(self.literal, args))
-        return self._conn.literals(args, self.literal, self._binary_prefix)
+        return self._conn.literals(args, *policy)
+
+    def _literal_policy(self):
+        """What the core needs to write literals as literal() would: the encoders, the
+        defaults it reproduces, literal() for the rest, binary_prefix. None while
+        literals must be charset-neutral, or when a subclass changed how literals are
+        made: then Python writes every one."""
+        if self._neutral:
+            return None
+        cls = type(self)
+        if cls is not Connection and any(
+                getattr(cls, name) is not getattr(Connection, name) for name in _LITERAL_METHODS):
+            return None
+        return (self.encoders, _NATIVE_LITERALS, self.literal, self._binary_prefix)
+
+    def _mogrify(self, query, args):
+        """``query`` (bytes) with ``args`` bound by the core, or None when Python must
+        bind them (see py/batch.rs)."""
+        policy = self._literal_policy()
+        if policy is None or type(query) is not bytes:
+            return None
+        return _native.mogrify(self._conn, query, args, policy)
+
+    def _statements(self, head, row, tail, rows, fallback_row, max_length=None, native=True):
+        """executemany()'s statements (bytes), made as they are asked for: multi-row
+        ``head row,row... tail`` statements of at most ``max_length`` bytes, or without
+        a ``max_length`` one statement per row. Rows are bound by the core, except those
+        it leaves to Python (and all of them unless ``native``): ``fallback_row(args)``
+        binds those (see py/batch.rs)."""
+        policy = self._literal_policy() if native else None
+        return _native.statements(self._conn, head, row, tail, rows, policy, fallback_row,
+                                  max_length)
 
     def _tuple_literal(self, t):
         return b"(" + b",".join(map(self.literal, t)) + b")"

@@ -97,6 +97,15 @@ def _text(literal):
 # Text columns: bytes when the column's charset is binary, str otherwise.
 _bytes_or_str = ((FLAG.BINARY, bytes), (None, str))
 
+# The column types whose cells are text in the column's charset: the one list
+# (the core decodes whatever this module's dicts name; a type they do not name is
+# bytes, as in mysqlclient). ENUM and SET columns arrive as STRING with ENUM_FLAG or
+# SET_FLAG. JSON is apart: text even when the server labels it binary.
+_TEXT_TYPES = (
+    FIELD_TYPE.STRING, FIELD_TYPE.VAR_STRING, FIELD_TYPE.VARCHAR,
+    FIELD_TYPE.TINY_BLOB, FIELD_TYPE.MEDIUM_BLOB, FIELD_TYPE.LONG_BLOB, FIELD_TYPE.BLOB,
+)
+
 _ENCODERS = {
     int: Thing2Str,
     float: Float2Str,
@@ -111,8 +120,6 @@ _ENCODERS = {
 }
 
 _INTEGERS = ("TINY", "SHORT", "LONG", "LONGLONG", "INT24", "YEAR")
-_BLOBS = ("TINY_BLOB", "MEDIUM_BLOB", "LONG_BLOB", "BLOB")
-_STRINGS = ("STRING", "VAR_STRING", "VARCHAR", "JSON")
 
 
 def _decoders():
@@ -129,8 +136,9 @@ def _decoders():
             FIELD_TYPE.DATE: Date_or_None,
         }
     )
-    # Raw bytes here; Connection swaps in _bytes_or_str when use_unicode.
-    decoders.update({getattr(FIELD_TYPE, name): bytes for name in _BLOBS + _STRINGS})
+    # Raw bytes here; Connection swaps in _bytes_or_str (and str for JSON) when
+    # use_unicode.
+    decoders.update(dict.fromkeys((*_TEXT_TYPES, FIELD_TYPE.JSON), bytes))
     return decoders
 
 

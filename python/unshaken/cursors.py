@@ -23,6 +23,7 @@ from ._exceptions import (
     Warning,
 )
 from ._insert_values import split_insert_values
+from .constants import CLIENT, CR
 
 __all__ = [
     "BaseCursor",
@@ -51,6 +52,79 @@ RE_INSERT_VALUES = re.compile(
 )
 
 
+# -- executemany_fallback="multi": statements joined into multi-statement batches --
+
+# Between two statements of a batch. The newline ends a trailing "-- comment" or
+# "# comment" of the template, which would otherwise swallow the next statement.
+_EXECUTEMANY_MULTI_SEPARATOR = b"\n;\n"
+_FALLBACKS = ("loop", "multi")
+_DML_HEAD = r"\s*(?:INSERT|REPLACE|UPDATE|DELETE)\b"
+_RETURNING = r"\bRETURNING\b"
+_DML_RULES = {
+    str: (re.compile(_DML_HEAD, re.IGNORECASE), re.compile(_RETURNING, re.IGNORECASE), ";"),
+    bytes: (re.compile(_DML_HEAD.encode(), re.IGNORECASE),
+            re.compile(_RETURNING.encode(), re.IGNORECASE), b";"),
+}
+# Server errors after which the rest of a batch cannot be trusted to be drained
+# (packet too large, connection killed, interaction timeout): the connection is
+# closed, as for client errors.
+_BATCH_FATAL_SERVER_ERRORS = frozenset((1153, 1927, 4031))
+
+
+def checked_fallback(value):
+    """``value`` if it is an executemany_fallback policy, else ValueError."""
+    if value not in _FALLBACKS:
+        raise ValueError("executemany_fallback must be either 'loop' or 'multi'")
+    return value
+
+
+def _is_executemany_dml(query):
+    """True when ``query`` (str, bytes or bytearray) may be joined with copies of
+    itself into one multi-statement batch: one INSERT/REPLACE/UPDATE/DELETE with no
+    ``;`` anywhere (so exactly one statement per argument) and no RETURNING (a
+    result set per statement)."""
+    head, returning, semicolon = _DML_RULES[str if isinstance(query, str) else bytes]
+    return (semicolon not in query and head.match(query) is not None
+            and returning.search(query) is None)
+
+
+def _batches(statements, max_length, max_count):
+    """Group the ``statements`` (an iterator of bytes, read lazily) into
+    ``(sql, count)`` batches of at most ``max_count`` statements and ``max_length``
+    bytes, separators included. A statement longer than the limit is a batch of
+    its own. A batch is handed out as soon as the next statement does not fit, so
+    arguments are converted only as far as the batch being sent."""
+    sep = _EXECUTEMANY_MULTI_SEPARATOR
+    sql, count = bytearray(), 0
+    for statement in statements:
+        if count and (count >= max_count or len(sql) + len(sep) + len(statement) > max_length):
+            yield bytes(sql), count
+            sql, count = bytearray(), 0
+        if count:
+            sql += sep
+        sql += statement
+        count += 1
+    if count:
+        yield bytes(sql), count
+
+
+def _batch_error_needs_close(exc):
+    """After ``exc`` interrupted a batch, may results of it still be on the wire?
+    A plain server error ends the batch on the server (nothing more follows); an
+    interruption, a client-side error or one of a few fatal server errors may not."""
+    if not isinstance(exc, MySQLError) or not exc.args or not isinstance(exc.args[0], int):
+        return True
+    errno = exc.args[0]
+    return CR.MIN_ERROR <= errno <= CR.MAX_ERROR or errno in _BATCH_FATAL_SERVER_ERRORS
+
+
+def _close_quietly(db):
+    try:
+        db.close()
+    except Error:
+        pass  # already closed
+
+
 def _drain(result):
     """Throw away the unread rows of a result set."""
     result.discard()
@@ -67,6 +141,15 @@ class BaseCursor:
     #: max_allowed_packet (1 MiB by default in old servers), so stay well below.
     max_stmt_length = 64 * 1024
 
+    #: Limits of one multi-statement batch of executemany_fallback="multi": bytes
+    #: (after argument conversion, separators included) and statements.
+    max_multi_stmt_length = 16_000
+    max_multi_stmt_count = 200
+
+    #: "loop" or "multi" to override the connection's executemany_fallback for
+    #: this cursor (class or instance); None follows the connection.
+    executemany_fallback = None
+
     MySQLError = MySQLError
     Warning = Warning
     Error = Error
@@ -81,12 +164,24 @@ class BaseCursor:
 
     connection = None
     _fetch_type = 0
+    #: Whether execute() may run as one native call (see
+    #: CursorStoreResultMixIn._query): true for a buffered cursor whose statement
+    #: hooks are the stock ones, so a subclass that overrides any still sees each called.
+    _one_crossing = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        stock = _stock_statement_hooks()
+        cls._one_crossing = stock is not None and all(
+            getattr(cls, name, None) is hook for name, hook in stock.items())
 
     def __init__(self, connection):
         self.connection = connection
         self.description = None
         self.description_flags = None
         self.rowcount = 0
+        #: Warnings of the last statement (for an SS cursor: known once every row is read).
+        self.warning_count = 0
         self.arraysize = 1
         self._executed = None
         self.lastrowid = None
@@ -111,8 +206,7 @@ class BaseCursor:
         con = self.connection
         if con is None:
             return
-        while con.next_result() == 0:
-            con.discard_result()
+        con._drain()
 
     def close(self):
         """Close the cursor; pending result sets are read and dropped."""
@@ -158,6 +252,9 @@ class BaseCursor:
             query = query.encode(db.encoding)
         if args is None:
             return query
+        sql = db._mogrify(query, args)
+        if sql is not None:
+            return sql
         # In "SET NAMES x; SELECT %s" the server reads the argument in x, not in the
         # charset it was escaped for: there, literals are made of ASCII bytes only.
         with db._charset_neutral_literals(query):
@@ -176,46 +273,170 @@ class BaseCursor:
         return self._mogrify(query, args).decode(self._get_db().encoding)
 
     def executemany(self, query, args):
-        """Run ``query`` once per item of ``args``.
+        """Run ``query`` once per item of ``args`` (a sequence or any iterable,
+        read lazily). Returns the total affected row count (None when ``args``
+        is empty).
 
         A simple ``INSERT``/``REPLACE ... VALUES (...)`` becomes multi-row
-        statements of at most ``max_stmt_length`` bytes; anything else is a
-        loop over execute(). Returns the total affected row count (None when
-        ``args`` is empty).
+        statements of at most ``max_stmt_length`` bytes. Other statements follow
+        ``executemany_fallback`` (the cursor's, else the connection's): "loop"
+        runs one execute() each; "multi" joins an INSERT/REPLACE/UPDATE/DELETE
+        without ``;`` or RETURNING into multi-statement batches when the
+        connection has multi statements enabled.
         """
         if not args:
             return None
-        if isinstance(query, (bytes, bytearray)):
-            query = bytes(query).decode(self._get_db().encoding)
-        parts = split_insert_values(query)
-        if parts is None:
-            self.rowcount = sum(self.execute(query, arg) for arg in args)
-            return self.rowcount
-        head = _unescape_percent(parts[0])
-        row = parts[1].rstrip()
-        tail = _unescape_percent(parts[2])
-        return self._do_execute_many(head, row, tail, args)
+        db = self._get_db()
+        text = bytes(query).decode(db.encoding) if isinstance(query, (bytes, bytearray)) else query
+        parts = split_insert_values(text)
+        if parts is not None:
+            head = _unescape_percent(parts[0])
+            row = parts[1].rstrip()
+            tail = _unescape_percent(parts[2])
+            return self._do_execute_many(head, row, tail, args)
+        fallback = self.executemany_fallback
+        if fallback is None:
+            fallback = getattr(db, "executemany_fallback", "loop")
+        checked_fallback(fallback)
+        if (fallback == "multi" and db.client_flag & CLIENT.MULTI_STATEMENTS
+                and _is_executemany_dml(query)):
+            return self._do_execute_many_multi(query, args)
+        rows = None
+        for n in self._execute_each(query, args):
+            rows = n if rows is None else rows + n
+        if rows is not None:
+            self.rowcount = rows
+        return rows
+
+    def _execute_each(self, query, args):
+        """execute(query, arg) for each arg, lazily, yielding each affected row count.
+
+        Unless a subclass changed execute() or _mogrify(), the statements after the
+        first are bound by the core, the template read once: the same statements, one
+        Python call fewer each. The first goes through execute() as it is, so results
+        still pending on the connection are drained before any argument is bound."""
+        args = iter(args)
+        for arg in args:
+            yield self.execute(query, arg)
+            break
+        else:
+            return
+        if type(self).execute is not BaseCursor.execute or not self._binds_natively():
+            for arg in args:
+                yield self.execute(query, arg)
+            return
+        db = self._get_db()
+        template = query.encode(db.encoding) if isinstance(query, str) else bytes(query)
+        statements = db._statements(
+            b"", template, b"", args, lambda arg: self._mogrify(template, arg))
+        while True:
+            try:
+                sql = next(statements)
+            except StopIteration:
+                return
+            except BaseException:
+                # execute() forgets the last result before binding: so does this.
+                self._discard()
+                raise
+            yield self.execute(sql)
 
     def _do_execute_many(self, head, row, tail, args):
-        encoding = self._get_db().encoding
-        head, row, tail = (part.encode(encoding) for part in (head, row, tail))
-        rows = 0
-        sql = None
-        for arg in args:
-            values = self._mogrify(row, arg)
-            if sql is None:
-                sql = bytearray(head)
-            elif len(sql) + len(values) + len(tail) + 1 > self.max_stmt_length:
-                rows += self.execute(bytes(sql + tail))
-                sql = bytearray(head)
-            else:
-                sql += b","
-            sql += values
-        if sql is None:  # args was an empty iterator
-            return None
-        rows += self.execute(bytes(sql + tail))
-        self.rowcount = rows
+        db = self._get_db()
+        head, row, tail = (part.encode(db.encoding) for part in (head, row, tail))
+        # The literals of every row are read after the head and, from the second
+        # statement on, after an earlier statement's tail: when anything in the
+        # statement may change the charset or sql_mode ("INSERT ...; SET NAMES gbk;
+        # INSERT ... VALUES (%s)"), they must read the same either way.
+        with db._charset_neutral_literals(head + row + tail):
+            return self._insert_rows(head, row, tail, args)
+
+    def _insert_rows(self, head, row, tail, args):
+        # The core binds the rows and joins them into statements of at most
+        # max_stmt_length bytes, each made only when the one before it has run.
+        statements = self._get_db()._statements(
+            head, row, tail, args, lambda arg: self._mogrify(row, arg), self.max_stmt_length,
+            native=self._binds_natively())
+        rows = None
+        for sql in statements:
+            n = self.execute(sql)
+            rows = n if rows is None else rows + n
+        if rows is not None:  # None: args was an empty iterator
+            self.rowcount = rows
         return rows
+
+    def _do_execute_many_multi(self, query, args):
+        # Each statement is bound with the whole template as its statement (by the
+        # core, or by _mogrify), so a template that may change the charset or
+        # sql_mode gets charset-neutral literals in every statement of every batch.
+        if self._binds_natively():
+            db = self._get_db()
+            template = query.encode(db.encoding) if isinstance(query, str) else bytes(query)
+            statements = db._statements(
+                b"", template, b"", args, lambda arg: self._mogrify(template, arg))
+        else:
+            statements = (self._mogrify(query, arg) for arg in args)
+        batches = _batches(statements, self.max_multi_stmt_length, self.max_multi_stmt_count)
+        rows = None
+        for sql, count in batches:
+            n = self._execute_multi_statement_batch(sql, count)
+            rows = n if rows is None else rows + n
+        if rows is not None:
+            self.rowcount = rows
+        return rows
+
+    def _binds_natively(self):
+        """May executemany() bind rows in the core? Not when a subclass binds
+        arguments its own way: then every row goes through its _mogrify()."""
+        return type(self)._mogrify is BaseCursor._mogrify
+
+    def _execute_multi_statement_batch(self, query, statement_count):
+        """Run one batch of ``statement_count`` statements and read all of its
+        results; returns the sum of their affected rows. Afterwards the cursor
+        shows the last statement (lastrowid, description, ``_executed`` is the
+        batch). A server error stops the batch (the server runs nothing after
+        it); anything that may leave results unread closes the connection."""
+        if statement_count == 1:
+            return self.execute(query)
+        db = self._get_db()
+        try:
+            self.execute(query)
+            self._expect_no_rows(db)
+            rows = self.rowcount
+            for _ in range(statement_count - 1):
+                if not db.more_results() or db.next_result() != 0:
+                    self._result_count_mismatch(db)
+                self._do_get_result(db)
+                self._expect_no_rows(db)
+                self._post_get_result()
+                rows += self.rowcount
+            if db.more_results():
+                self._result_count_mismatch(db)
+            return rows
+        except BaseException as exc:
+            self.description = self.description_flags = None
+            self.warning_count = 0
+            self.rowcount = self.lastrowid = None
+            self._result = self._rows = self.rownumber = None
+            if _batch_error_needs_close(exc):
+                _close_quietly(db)
+            raise
+
+    def _expect_no_rows(self, db):
+        if self.description is not None:
+            self._result_count_mismatch(db)
+
+    def _result_count_mismatch(self, db):
+        """A batch gave other results than one OK per statement (a converter
+        wrote ``1; SELECT 1``): what is still unread cannot be matched to
+        statements, so the connection is closed."""
+        if self._result is not None:
+            try:
+                self._result.discard()
+            except Error:
+                pass
+            self._result = None
+        _close_quietly(db)
+        raise InternalError("multi-statement executemany result count mismatch")
 
     def callproc(self, procname, args=()):
         """Call a stored procedure; returns ``args`` unchanged.
@@ -245,6 +466,7 @@ class BaseCursor:
     def _query(self, q):
         db = self._get_db()
         self._result = None
+        self.warning_count = 0
         self.rowcount = None
         self.lastrowid = None
         db.query(q)
@@ -258,8 +480,10 @@ class BaseCursor:
         if result is None:
             self.description = self.description_flags = None
         else:
-            self.description = _description(result.describe())
-            self.description_flags = _field_flags(result.field_flags(), self.description)
+            # Built once in the core, as mysqlclient shows them.
+            self.description = result.describe()
+            self.description_flags = result.field_flags()
+        self.warning_count = db.warning_count()
         self.rowcount = db.affected_rows()
         self.rownumber = 0
         self.lastrowid = db.insert_id()
@@ -292,41 +516,17 @@ class BaseCursor:
 
     setoutputsizes = setoutputsize  # MySQLdb's spelling
 
+    # A cursor is its own iterator, as in MySQLdb: iter(cur) is cur.
     def __iter__(self):
-        return iter(self.fetchone, None)
+        return self
 
+    def __next__(self):
+        row = self.fetchone()
+        if row is None:
+            raise StopIteration
+        return row
 
-def _c_int(n):
-    """A C ``long`` length as mysqlclient hands it to Python: through a C ``int``,
-    so 0xFFFFFFFF (a LONGTEXT/GEOMETRY length) reads as -1."""
-    return n - (1 << 32) if n >= 1 << 31 else n
-
-
-def _description(describe):
-    """The 7-tuples as mysqlclient builds them: C ints throughout (null_ok is 0/1,
-    not a bool). One step per column, never per row."""
-    return tuple(
-        (name, type_code, _c_int(display), _c_int(internal), _c_int(precision), scale,
-         int(null_ok))
-        for name, type_code, display, internal, precision, scale, null_ok in describe
-    )
-
-
-_NUM_FLAG = 32768
-_TIMESTAMP, _INT24, _YEAR, _NEWDECIMAL = 7, 9, 13, 246
-
-
-def _field_flags(flags, description):
-    """Column flags as the C client reports them: it adds NUM_FLAG to numeric
-    columns itself (libmariadb's INTERNAL_NUM_FIELD), so the wire flags alone
-    differ from what mysqlclient shows in ``description_flags``."""
-    return tuple(
-        f | _NUM_FLAG
-        if (t <= _INT24 and (t != _TIMESTAMP or d[3] in (8, 14))) or t in (_YEAR, _NEWDECIMAL)
-        else f
-        for f, d in zip(flags, description)
-        for t in (d[1],)
-    )
+    next = __next__
 
 
 def _unescape_percent(text):
@@ -347,6 +547,30 @@ class CursorStoreResultMixIn:
     """Read the whole result set into memory at execute() time
     (mysql_store_result). Fast and simple; use LIMIT or an SS cursor for
     results too big to hold."""
+
+    def _query(self, q):
+        # BaseCursor._query's steps (query, store_result, describe, the figures,
+        # fetch_row) in one native call: one GIL handoff per statement.
+        db = self._get_db()
+        if not (self._one_crossing and db._one_crossing) or type(q) is not bytes:
+            return BaseCursor._query(self, q)
+        self._result = None
+        self.warning_count = 0
+        self.rowcount = None
+        self.lastrowid = None
+        rows, self.description, self.description_flags, warnings, affected, insert_id = (
+            db._conn.query_stored(q, db.query_timeout, self._fetch_type))
+        if insert_id is not None:
+            db._ok_insert_id = insert_id
+        self.warning_count = warnings
+        self.rowcount = affected
+        self.rownumber = 0
+        self.lastrowid = db._ok_insert_id
+        if type(rows) is not tuple:
+            raise rows  # a row that failed to convert: the statement itself is shown
+        self._rows = rows
+        self._executed = q
+        return affected
 
     def _get_result(self):
         return self._get_db().store_result()
@@ -405,9 +629,16 @@ class CursorStoreResultMixIn:
             raise IndexError("out of range")
         self.rownumber = target
 
-    def __iter__(self):
-        rows = self._stored_rows()
-        return iter(rows[self.rownumber :] if self.rownumber else rows)
+
+def _stock_statement_hooks():
+    """The methods BaseCursor._query calls, as the buffered cursor defines them
+    (None while this module is still being read)."""
+    store = globals().get("CursorStoreResultMixIn")
+    if store is None:
+        return None
+    return {"_query": store._query, "_get_result": store._get_result,
+            "_post_get_result": store._post_get_result,
+            "_do_get_result": BaseCursor._do_get_result, "_fetch_row": BaseCursor._fetch_row}
 
 
 class CursorUseResultMixIn:
@@ -423,6 +654,7 @@ class CursorUseResultMixIn:
         self._check_executed()
         rows = self._fetch_row(1)
         if not rows:
+            self._note_warnings()
             return None
         self.rownumber += 1
         return rows[0]
@@ -430,7 +662,10 @@ class CursorUseResultMixIn:
     def fetchmany(self, size=None):
         """Up to ``size`` (default ``arraysize``) further rows."""
         self._check_executed()
-        rows = self._fetch_row(size or self.arraysize)
+        size = size or self.arraysize
+        rows = self._fetch_row(size)
+        if len(rows) < size:
+            self._note_warnings()
         self.rownumber += len(rows)
         return rows
 
@@ -438,19 +673,14 @@ class CursorUseResultMixIn:
         """All remaining rows."""
         self._check_executed()
         rows = self._fetch_row(0)
+        self._note_warnings()
         self.rownumber += len(rows)
         return rows
 
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        row = self.fetchone()
-        if row is None:
-            raise StopIteration
-        return row
-
-    next = __next__
+    def _note_warnings(self):
+        """The server counts a streamed result's warnings in its final EOF/OK: the
+        count is known once the last row has been read."""
+        self.warning_count = self._get_db().warning_count()
 
 
 class CursorTupleRowsMixIn:

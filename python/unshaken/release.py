@@ -6,7 +6,7 @@ features on ``MySQLdb.version_info`` / ``__version__``, so they must see a
 mysqlclient-shaped version. unshaken's own version is ``unshaken_version``.
 """
 
-version_info = (2, 2, 7, "final", 0)
-__version__ = "2.2.7"
+version_info = (2, 3, 2, "final", 0)
+__version__ = "2.3.2"
 
 unshaken_version = "0.1.0"

@@ -318,7 +318,9 @@ class TemporaryServer:
     ``tls`` (generate certificates and enable TLS on the server), ``startup_timeout``,
     ``stop_timeout``, ``binary`` (default: :func:`find_server_binary`), ``keep_dir``,
     ``password`` (root's password: random unless given, e.g. so that several servers
-    share one account as a cluster's nodes do; letters, digits and ``_.,:@%+=-``).
+    share one account as a cluster's nodes do; letters, digits and ``_.,:@%+=-``),
+    ``port`` (a fixed port instead of a free one, for options that must name it
+    before start, e.g. a Galera node's SST receive address).
     Raises :class:`ServerStartError` (with the server's log tail) when it cannot start.
     """
 
@@ -334,11 +336,13 @@ class TemporaryServer:
         binary: str | None = None,
         keep_dir: bool = False,
         password: str | None = None,
+        port: int | None = None,
     ) -> None:
         if password is not None and not _PLAIN_PASSWORD.fullmatch(password):
             raise ValueError("password: letters, digits and _.,:@%+=- only (it is written "
                              "into SQL and an option file unquoted)")
         self._chosen_password = password
+        self._chosen_port = port
         self.extra_args = list(extra_args or [])
         self.tls = tls
         self.ssl_ca: str | None = None
@@ -444,7 +448,8 @@ class TemporaryServer:
                     break
                 except ServerStartError as e:
                     last_error = e
-                    if "Bind on TCP/IP port" not in _tail(self.log_path or "", 50):
+                    if (self._chosen_port
+                            or "Bind on TCP/IP port" not in _tail(self.log_path or "", 50)):
                         raise
                     self._kill()  # lost the port race: try another port
             if last_error is not None:
@@ -535,7 +540,7 @@ class TemporaryServer:
 
     def _launch(self) -> None:
         assert self.tmpdir and self.log_path
-        self.port = _free_port()
+        self.port = self._chosen_port or _free_port()
         cmd = [
             self.binary or "mariadbd",
             "--no-defaults",

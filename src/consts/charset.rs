@@ -70,6 +70,38 @@ pub fn default_collation(charset: &str) -> Option<u16> {
         .map(|&(_, id)| id)
 }
 
+/// Collation ids of the sets most servers default to, beyond the default collations:
+/// what a greeting names (MySQL 8 greets with 255, utf8mb4_0900_ai_ci). From MariaDB
+/// 10.11's and MySQL 8.0's `SHOW COLLATION`.
+const OTHER_COLLATIONS: &[(&str, std::ops::RangeInclusive<u16>)] = &[
+    ("latin1", 5..=5),
+    ("latin1", 15..=15),
+    ("latin1", 31..=31),
+    ("latin1", 47..=49),
+    ("latin1", 94..=94),
+    ("utf8mb3", 83..=83),
+    ("utf8mb3", 192..=215),
+    ("utf8mb4", 46..=46),
+    ("utf8mb4", 224..=247),
+    ("utf8mb4", 255..=255),
+];
+
+/// The character set of the collation a server's greeting names (one byte of its
+/// default collation). `None` for an id this module cannot place.
+pub fn charset_of_greeting_collation(id: u8) -> Option<&'static str> {
+    let id = u16::from(id);
+    DEFAULT_COLLATIONS
+        .iter()
+        .find(|&&(_, c)| c == id)
+        .map(|&(name, _)| name)
+        .or_else(|| {
+            OTHER_COLLATIONS
+                .iter()
+                .find(|(_, ids)| ids.contains(&id))
+                .map(|&(name, _)| name)
+        })
+}
+
 /// Python codec name for a MySQL character set name (e.g. utf8mb4 -> utf-8).
 /// `None` for `binary` (the value stays bytes) and for sets Python's standard
 /// library has no codec for (armscii8, dec8, geostd8, hp8, keybcs2, swe7).
@@ -127,6 +159,22 @@ mod tests {
         assert_eq!(default_collation("binary"), Some(BINARY_COLLATION));
         assert_eq!(default_collation("klingon"), None);
         assert_eq!(DEFAULT_COLLATIONS.len(), 40);
+    }
+
+    #[test]
+    fn greeting_collations() {
+        for (id, cs) in [
+            (8, "latin1"),
+            (45, "utf8mb4"),
+            (224, "utf8mb4"),
+            (255, "utf8mb4"),
+        ] {
+            assert_eq!(charset_of_greeting_collation(id), Some(cs), "{id}");
+        }
+        assert_eq!(charset_of_greeting_collation(33), Some("utf8mb3"));
+        assert_eq!(charset_of_greeting_collation(28), Some("gbk"));
+        assert_eq!(charset_of_greeting_collation(87), None); // gbk_bin: not placed
+        assert_eq!(charset_of_greeting_collation(0), None);
     }
 
     #[test]

@@ -45,3 +45,42 @@ pub const AUTO_INCREMENT_FLAG: u16 = 512;
 pub const TIMESTAMP_FLAG: u16 = 1024;
 pub const SET_FLAG: u16 = 2048;
 pub const NUM_FLAG: u16 = 32768;
+
+/// Numeric columns, which the C client marks with NUM_FLAG (libmariadb's
+/// INTERNAL_NUM_FIELD): the integer and decimal types, YEAR, and TIMESTAMP only in its
+/// old 8- and 14-digit forms.
+pub fn is_num_field(column_type: u8, column_length: u32) -> bool {
+    (column_type <= MYSQL_TYPE_INT24
+        && (column_type != MYSQL_TYPE_TIMESTAMP || matches!(column_length, 8 | 14)))
+        || matches!(column_type, MYSQL_TYPE_YEAR | MYSQL_TYPE_NEWDECIMAL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn num_field_follows_the_c_client() {
+        for t in [
+            MYSQL_TYPE_TINY,
+            MYSQL_TYPE_LONGLONG,
+            MYSQL_TYPE_INT24,
+            MYSQL_TYPE_DOUBLE,
+        ] {
+            assert!(is_num_field(t, 11), "{t}");
+        }
+        assert!(is_num_field(MYSQL_TYPE_YEAR, 4));
+        assert!(is_num_field(MYSQL_TYPE_NEWDECIMAL, 10));
+        assert!(is_num_field(MYSQL_TYPE_TIMESTAMP, 14));
+        assert!(is_num_field(MYSQL_TYPE_TIMESTAMP, 8));
+        assert!(!is_num_field(MYSQL_TYPE_TIMESTAMP, 19));
+        for t in [
+            MYSQL_TYPE_DATE,
+            MYSQL_TYPE_VARCHAR,
+            MYSQL_TYPE_BIT,
+            MYSQL_TYPE_BLOB,
+        ] {
+            assert!(!is_num_field(t, 11), "{t}");
+        }
+    }
+}

@@ -7,11 +7,11 @@ pub struct Deadline(Option<Instant>);
 impl Deadline {
     pub const NEVER: Deadline = Deadline(None);
 
-    /// `None` or a zero duration means no deadline (mysqlclient treats 0 as "unset").
+    /// `timeout` from now; `None` means no deadline. (What a user's 0 means is
+    /// decided in config/timeout.rs: here zero is simply "now".)
     pub fn after(timeout: Option<Duration>) -> Deadline {
         match timeout {
             None => Deadline::NEVER,
-            Some(d) if d.is_zero() => Deadline::NEVER,
             // A timeout too large to represent is as good as none (and must not panic).
             Some(d) => Deadline(Instant::now().checked_add(d)),
         }
@@ -44,12 +44,19 @@ mod tests {
     use std::thread::sleep;
 
     #[test]
-    fn none_and_zero_mean_never() {
+    fn none_means_never() {
         assert_eq!(Deadline::after(None), Deadline::NEVER);
-        assert_eq!(Deadline::after(Some(Duration::ZERO)), Deadline::NEVER);
         assert_eq!(Deadline::NEVER.remaining(), None);
         assert_eq!(Deadline::NEVER.instant(), None);
         assert!(!Deadline::NEVER.expired());
+    }
+
+    #[test]
+    fn zero_is_expired_at_once() {
+        let d = Deadline::after(Some(Duration::ZERO));
+        assert_ne!(d, Deadline::NEVER);
+        assert_eq!(d.remaining(), Some(Duration::ZERO));
+        assert!(d.expired());
     }
 
     #[test]

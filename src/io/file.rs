@@ -1,4 +1,5 @@
-//! Reading a local file for the server (LOAD DATA LOCAL INFILE).
+//! Reading local files: one for the server (LOAD DATA LOCAL INFILE), and the small
+//! files an option names (a server's public key).
 
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read};
@@ -80,6 +81,12 @@ impl LocalFile {
 
 /// Where the open file really is (symlinks and `..` resolved by the kernel when it
 /// was opened). A file deleted since has no such path and gets an error.
+/// The whole of a small file an option names, read when the option is given so a
+/// wrong path is reported at once.
+pub fn read_option_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    std::fs::read(path)
+}
+
 fn opened_path(file: &File) -> std::io::Result<PathBuf> {
     let path = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
     if !path.is_absolute() || file.metadata()?.nlink() == 0 {

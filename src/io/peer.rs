@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd};
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
 use nix::sys::socket::{self, SockaddrStorage};
@@ -60,6 +60,55 @@ fn peer_pid(sock: &Socket) -> Option<i32> {
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 fn peer_pid(_sock: &Socket) -> Option<i32> {
     None
+}
+
+/// The pid a pid file names (its first line), or None when it cannot be read or
+/// holds none. The path may come from a server: only a regular file is read (opened
+/// non-blocking, so a FIFO or a device there cannot hang or disturb anything), and
+/// only its first bytes.
+pub fn pid_in_file(path: &Path) -> Option<i32> {
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None; // checked before opening too: opening some devices does things
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
+        .open(path)
+        .ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let text = read_prefix(file, 32)?;
+    text.lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|&pid| pid > 0)
+}
+
+/// Every pid the process `pid` (as our pid namespace numbers it) has, from ours to
+/// its own innermost namespace (`NSpid:` of /proc/<pid>/status): a server in a
+/// container writes its innermost one to its pid file. Just `pid` when unknown.
+pub fn namespace_pids(pid: i32) -> Vec<i32> {
+    let status = std::fs::File::open(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|f| read_prefix(f, 8192));
+    let listed: Option<Vec<i32>> = status.as_deref().and_then(|s| {
+        let line = s.lines().find_map(|l| l.strip_prefix("NSpid:"))?;
+        line.split_whitespace().map(|p| p.parse().ok()).collect()
+    });
+    match listed {
+        Some(pids) if pids.first() == Some(&pid) => pids,
+        _ => vec![pid],
+    }
+}
+
+fn read_prefix(file: std::fs::File, limit: u64) -> Option<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    file.take(limit).read_to_string(&mut text).ok()?;
+    Some(text)
 }
 
 fn ip_addr(storage: SockaddrStorage) -> Option<SocketAddr> {

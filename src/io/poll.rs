@@ -1,4 +1,4 @@
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
@@ -61,6 +61,9 @@ pub fn wait(
         Direction::Read => PollFlags::POLLIN,
         Direction::Write => PollFlags::POLLOUT,
     };
+    if hook.waiter().is_some() {
+        return cooperative(fd, dir, deadline, hook);
+    }
     loop {
         if deadline.expired() {
             return Err(IoError::TimedOut);
@@ -76,6 +79,27 @@ pub fn wait(
             Err(errno) => return Err(IoError::Os { op: "poll", errno }),
         }
     }
+}
+
+/// [`wait`] through the hook's event loop: one slice of at most SLICE (exact at the
+/// deadline), then the hook runs; `Ok` means "go and try", as after poll().
+fn cooperative(
+    fd: BorrowedFd<'_>,
+    dir: Direction,
+    deadline: Deadline,
+    hook: &mut dyn Interrupt,
+) -> Result<(), IoError> {
+    let slice = match deadline.remaining() {
+        Some(r) if r.is_zero() => return Err(IoError::TimedOut),
+        Some(r) => r.min(SLICE),
+        None => SLICE,
+    };
+    if let Some(waiter) = hook.waiter() {
+        waiter
+            .wait_fd(fd.as_raw_fd(), dir, slice)
+            .map_err(|_| IoError::Interrupted)?;
+    }
+    hook.check().map_err(|_| IoError::Interrupted)
 }
 
 /// Bookkeeping for a syscall that failed with EINTR: count it, log it, ask the hook.
@@ -227,6 +251,72 @@ mod tests {
         // Slices of 50, 50, 50, 25 ms; scheduling delays can only merge the last one away.
         assert!((3..=4).contains(&hook.0), "hook ran {} times", hook.0);
         assert_eq!(stats.interrupted_retries, 0);
+    }
+
+    /// An event loop that records what it was asked and stops on its third wait.
+    struct Loop {
+        asked: Vec<(Direction, Duration)>,
+        checks: u32,
+    }
+    impl crate::io::Waiter for Loop {
+        fn wait_fd(
+            &mut self,
+            _fd: std::os::fd::RawFd,
+            dir: Direction,
+            timeout: Duration,
+        ) -> Result<(), Stop> {
+            self.asked.push((dir, timeout));
+            std::thread::sleep(timeout);
+            if self.asked.len() == 3 {
+                Err(Stop)
+            } else {
+                Ok(())
+            }
+        }
+    }
+    impl Interrupt for Loop {
+        fn check(&mut self) -> Result<(), Stop> {
+            self.checks += 1;
+            Ok(())
+        }
+        fn waiter(&mut self) -> Option<&mut dyn crate::io::Waiter> {
+            Some(self)
+        }
+    }
+
+    #[test]
+    fn a_waiter_gets_one_slice_then_the_hook_runs() {
+        let (a, _b) = UnixStream::pair().expect("socketpair");
+        let mut stats = IoStats::default();
+        let mut hook = Loop {
+            asked: Vec::new(),
+            checks: 0,
+        };
+        let deadline = Deadline::after(Some(ms(70)));
+        // Each call is one slice ("go and try"), capped by SLICE and by the deadline.
+        let r = wait(a.as_fd(), Direction::Read, deadline, &mut hook, &mut stats);
+        assert!(r.is_ok(), "{r:?}");
+        assert_eq!(hook.asked[0], (Direction::Read, SLICE));
+        let r = wait(a.as_fd(), Direction::Write, deadline, &mut hook, &mut stats);
+        assert!(r.is_ok(), "{r:?}");
+        let (dir, last) = hook.asked[1];
+        assert_eq!(dir, Direction::Write);
+        assert!(last <= ms(20) && last > ms(5), "{last:?}");
+        assert_eq!(hook.checks, 2);
+        // At the deadline: TimedOut without asking the loop.
+        let r = wait(a.as_fd(), Direction::Read, deadline, &mut hook, &mut stats);
+        assert!(matches!(r, Err(IoError::TimedOut)), "{r:?}");
+        assert_eq!(hook.asked.len(), 2);
+        // The loop's stop ends the wait as an interruption.
+        let r = wait(
+            a.as_fd(),
+            Direction::Read,
+            Deadline::NEVER,
+            &mut hook,
+            &mut stats,
+        );
+        assert!(matches!(r, Err(IoError::Interrupted)), "{r:?}");
+        assert_eq!(hook.checks, 2, "no check after the loop said stop");
     }
 
     #[test]

@@ -8,9 +8,9 @@
 //! IP literals are parsed on the spot: no thread, no lookup.
 
 use std::io;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6, ToSocketAddrs};
 use std::os::fd::{AsFd, OwnedFd};
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
 use nix::fcntl::OFlag;
@@ -27,6 +27,22 @@ pub fn system_lookup(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
 
 /// Lookups whose caller gave up and that are still running, for the system resolver.
 static SYSTEM_ABANDONED: AtomicUsize = AtomicUsize::new(0);
+/// The process [`SYSTEM_ABANDONED`] counts for: a forked child has none of its
+/// parent's lookup threads, so it starts from zero instead of inheriting a full count.
+static COUNTED_FOR_PID: AtomicU32 = AtomicU32::new(0);
+
+fn system_abandoned() -> &'static AtomicUsize {
+    let pid = std::process::id();
+    let counted_for = COUNTED_FOR_PID.load(Ordering::Acquire);
+    if counted_for != pid
+        && COUNTED_FOR_PID
+            .compare_exchange(counted_for, pid, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    {
+        SYSTEM_ABANDONED.store(0, Ordering::Release);
+    }
+    &SYSTEM_ABANDONED
+}
 
 /// The addresses of `host`, every one to be tried in order.
 pub fn resolve(
@@ -38,7 +54,7 @@ pub fn resolve(
 ) -> Result<Vec<SocketAddr>, IoError> {
     resolve_with(
         system_lookup,
-        &SYSTEM_ABANDONED,
+        system_abandoned(),
         host,
         port,
         deadline,
@@ -62,8 +78,8 @@ pub fn resolve_with(
         host: host.to_owned(),
         reason,
     };
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, port)]);
+    if let Some(addr) = ip_literal(host, port) {
+        return Ok(vec![addr]);
     }
     if deadline.expired() {
         return Err(IoError::TimedOut);
@@ -100,6 +116,21 @@ pub fn resolve_with(
         Ok(Err(e)) => Err(failed(e.to_string())),
         Err(_) => Err(failed("the lookup thread failed".to_owned())),
     }
+}
+
+/// An IP address needs no lookup: IPv4, IPv6, and IPv6 with a zone
+/// (`fe80::1%eth0` or `fe80::1%2`, which std's parser does not take).
+fn ip_literal(host: &str, port: u16) -> Option<SocketAddr> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Some(SocketAddr::new(ip, port));
+    }
+    let (ip, zone) = host.split_once('%')?;
+    let ip = ip.parse::<Ipv6Addr>().ok()?;
+    let scope = match zone.parse::<u32>() {
+        Ok(index) => index,
+        Err(_) => nix::net::if_::if_nametoindex(zone).ok()?,
+    };
+    Some(SocketAddr::V6(SocketAddrV6::new(ip, port, 0, scope)))
 }
 
 const RUNNING: u8 = 0;
@@ -198,6 +229,22 @@ mod tests {
             );
             assert!(el < ms(5), "{el:?}");
         }
+        // IPv6 with a zone, by index or by interface name: no lookup either.
+        let lo = nix::net::if_::if_nametoindex("lo").expect("lo");
+        for (host, scope) in [("fe80::1%7", 7), ("fe80::1%lo", lo)] {
+            let (r, _) = run(unreachable, &A, host, Deadline::NEVER, &mut NoInterrupt);
+            let want = SocketAddrV6::new("fe80::1".parse().unwrap(), 3306, 0, scope);
+            assert_eq!(r.unwrap(), vec![SocketAddr::V6(want)], "{host}");
+        }
+        // An unknown interface is a name like any other: the resolver is asked.
+        let (r, _) = run(
+            unreachable,
+            &A,
+            "fe80::1%nosuchif0",
+            Deadline::NEVER,
+            &mut NoInterrupt,
+        );
+        assert!(r.is_err());
     }
 
     #[test]

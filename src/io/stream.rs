@@ -27,6 +27,21 @@ impl Stream {
         }
     }
 
+    /// Wait until a plain socket is readable, before a read that is sure to find
+    /// nothing yet (the reply to a command just sent): it saves the read that would
+    /// say EAGAIN. Over TLS nothing is waited for here (the TLS layer may hold
+    /// bytes already); the read waits as needed.
+    pub fn await_reply(
+        &mut self,
+        deadline: Deadline,
+        hook: &mut dyn Interrupt,
+    ) -> Result<(), IoError> {
+        match self {
+            Stream::Plain(s) => s.wait(super::Direction::Read, deadline, hook),
+            Stream::Tls(_) => Ok(()),
+        }
+    }
+
     pub fn write_all(
         &mut self,
         buf: &[u8],

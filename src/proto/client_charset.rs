@@ -108,8 +108,11 @@ impl ClientCharset {
 /// `CHAR` column, the word `names` in a string) costs one `SELECT @@character_set_client`
 /// before the next literal.
 pub fn may_change_client_charset(sql: &[u8]) -> bool {
+    // `CHARSET(x)`, `CHAR(65)`: a word glued to `(` is a function call, which none of
+    // the statements that change the charset is (SET NAMES('gbk') is a syntax error).
     has_token(
         sql,
+        false,
         &[
             b"char",
             b"character",
@@ -121,17 +124,35 @@ pub fn may_change_client_charset(sql: &[u8]) -> bool {
     )
 }
 
+/// The rules the escaper may assume right after login, before asking the server.
+/// `requested` is the character set the handshake asked for, `server_default` the one
+/// the server's greeting names (None when its collation id is not a known default).
+///
+/// A server may ignore the handshake's character set (`skip-character-set-client-handshake`
+/// keeps its own; `init_connect` may run `SET NAMES`). That is harmless when both sets are
+/// ASCII-safe: every such set reads quotes and backslashes at the same bytes. When either is
+/// one whose trail bytes can be ASCII (sjis, gbk, big5, ...), escaping for the wrong one is an
+/// injection, so `None`: ask `@@character_set_client` before the first literal.
+pub fn assumed_after_login(requested: &str, server_default: Option<&str>) -> Option<ClientCharset> {
+    let ours = ClientCharset::for_name(requested)?;
+    let theirs = server_default.and_then(ClientCharset::for_name);
+    let same_set = server_default.is_some_and(|s| s.eq_ignore_ascii_case(requested));
+    (same_set || (ours == ClientCharset::AsciiSafe && theirs == Some(ClientCharset::AsciiSafe)))
+        .then_some(ours)
+}
+
 /// True when a statement might change `sql_mode`, and with it NO_BACKSLASH_ESCAPES,
 /// before a later part of the same statement is read (`SET sql_mode=''; SELECT %s`).
 /// The server's status flags tell the escaper the new mode once the statement has run;
 /// literals inside such a statement must read the same in either mode. Prepared
 /// statements (`EXECUTE`) count, as above.
 pub fn may_change_sql_mode(sql: &[u8]) -> bool {
-    has_token(sql, &[b"sql_mode", b"execute"])
+    has_token(sql, true, &[b"sql_mode", b"execute"])
 }
 
-/// Does `sql` hold one of `words` (ASCII, any case) as a whole token?
-fn has_token(sql: &[u8], words: &[&[u8]]) -> bool {
+/// Does `sql` hold one of `words` (ASCII, any case) as a whole token? A token
+/// followed at once by `(` counts only with `calls`.
+fn has_token(sql: &[u8], calls: bool, words: &[&[u8]]) -> bool {
     let glued = |b: u8| matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'$');
     let mut i = 0;
     while i < sql.len() {
@@ -144,6 +165,9 @@ fn has_token(sql: &[u8], words: &[&[u8]]) -> bool {
             i += 1;
         }
         let token = &sql[start..i];
+        if !calls && sql.get(i) == Some(&b'(') {
+            continue;
+        }
         if words.iter().any(|w| token.eq_ignore_ascii_case(w)) {
             return true;
         }
@@ -154,6 +178,30 @@ fn has_token(sql: &[u8], words: &[&[u8]]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn login_charset_is_assumed_only_when_a_mismatch_cannot_matter() {
+        use ClientCharset::*;
+        // Asked for what the server defaults to, or both ASCII-safe.
+        assert_eq!(
+            assumed_after_login("utf8mb4", Some("utf8mb4")),
+            Some(AsciiSafe)
+        );
+        assert_eq!(
+            assumed_after_login("utf8mb4", Some("latin1")),
+            Some(AsciiSafe)
+        );
+        assert_eq!(assumed_after_login("gbk", Some("GBK")), Some(Gbk));
+        // The server may keep its own: a trail byte of one set is a quote in the other.
+        assert_eq!(assumed_after_login("utf8mb4", Some("gbk")), None);
+        assert_eq!(assumed_after_login("utf8mb4", Some("sjis")), None);
+        assert_eq!(assumed_after_login("sjis", Some("latin1")), None);
+        assert_eq!(assumed_after_login("big5", Some("gbk")), None);
+        // A greeting collation we cannot place, or a set with no rules of ours.
+        assert_eq!(assumed_after_login("utf8mb4", None), None);
+        assert_eq!(assumed_after_login("utf8mb4", Some("gb18030")), None);
+        assert_eq!(assumed_after_login("ucs2", Some("ucs2")), None);
+    }
 
     #[test]
     fn names() {
@@ -230,7 +278,7 @@ mod tests {
             b"SET x=1,character_set_client=gbk",
             b"SET\x95\x40names", // conservative: only an ASCII identifier byte glues
             b"SET CHARACTER SET gbk",
-            b"CREATE TABLE t (a CHAR(3))",
+            b"CREATE TABLE t (a CHAR (3))", // conservative: only a glued `(` is a call
         ] {
             assert!(
                 may_change_client_charset(sql),
@@ -248,6 +296,8 @@ mod tests {
             b"SELECT 0x1CHARSET, 1names, $names, _execute",
             b"INSERT INTO t VALUES ('Charles', 'namespace', 'characters', 'executed')",
             b"SELECT charge, names_of, character_set_server FROM t",
+            b"CREATE TABLE t (a CHAR(3))",
+            b"SELECT CHARSET(%s), CHAR(65), COLLATION(x)",
             b"",
         ] {
             assert!(

@@ -27,6 +27,25 @@ pub fn captured_with_seq(session: &str, label: &str) -> (u8, Vec<u8>) {
     panic!("no captured packet {session}/{label}");
 }
 
+/// Every packet of one exchange in `session` (labels `<name>_...`), in capture order:
+/// (from the server?, sequence id, payload).
+pub fn captured_exchange(session: &str, name: &str) -> Vec<(bool, u8, Vec<u8>)> {
+    let prefix = format!("{name}_");
+    let out: Vec<_> = FIXTURE
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split(' ').collect();
+            (f[0] == session && f[3].starts_with(&prefix)).then(|| {
+                let payload = unhex(f.get(4).copied().unwrap_or(""));
+                (f[1] == "S", f[2].parse().unwrap(), payload)
+            })
+        })
+        .collect();
+    assert!(!out.is_empty(), "no captured exchange {session}/{name}");
+    out
+}
+
 /// Feed every strict prefix (and the whole) of `payload` to `decode`: it may fail
 /// or succeed but must not panic.
 pub fn all_prefixes<T>(payload: &[u8], decode: impl Fn(&[u8]) -> T) {

@@ -2,43 +2,34 @@
 //! around every blocking step.
 
 use std::ffi::CString;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, TryLockError};
-use std::time::Duration;
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
+use pyo3::{PyTraverseError, PyVisit};
 
+use super::connect_args::connect_args;
 use super::convert::{self, Encoding};
-use super::errors::{named, raise, settle};
+use super::errors::{error, named, raise, settle};
 use super::hook::PyHook;
 use super::literal;
-use super::result::{Result as PyResultSet, Rows};
-use crate::client::{query_client_charset, Conn, Options, Reply, SslMode};
-use crate::consts::capability::CLIENT_LOCAL_FILES;
-use crate::consts::charset;
+use super::result::{Result as PyResultSet, Rows, BATCH};
+use super::wait_callback::{self, blocking};
+use crate::client::{
+    client_charset_after_login, escape_into, may_change_client_charset, may_change_sql_mode,
+    process_id, query_client_charset, quote_identifier_into, timeout_limit, Charset, ClientCharset,
+    Column as ColumnDefinition, Compression as Algorithm, Conn, Deadline, IoStats, ShutdownHandle,
+};
 use crate::error::{cr, Error};
-use crate::io::{Deadline, Endpoint, IoStats, ShutdownHandle, TlsSettings, Verify};
-use crate::proto::client_charset::{may_change_client_charset, may_change_sql_mode, ClientCharset};
-use crate::proto::compress::Algorithm;
-use crate::proto::escape::{escape_into, quote_identifier_into};
-use crate::proto::packets::ColumnDefinition;
-
-/// Debian's (and MariaDB's) default server socket; MYSQL_UNIX_PORT overrides it.
-const DEFAULT_SOCKET: &str = "/run/mysqld/mysqld.sock";
 
 struct Slot {
     conn: Option<Conn>,
-    /// Columns of a result head not yet taken by store_result/use_result.
-    pending: Option<Vec<ColumnDefinition>>,
     /// Counters of sessions already closed, so stats() survives close().
     closed_stats: IoStats,
     closed_queries: u64,
     /// The connection character set (MySQL name) and its Python codec.
-    charset: String,
-    encoding_name: &'static str,
+    charset: Charset,
     /// The last command's error (errno, message, SQLSTATE), for errno()/error()/sqlstate().
     last_error: Option<(u16, String, String)>,
     /// How the server reads our statements, for the escaper.
@@ -72,7 +63,6 @@ pub struct Connection {
     /// The process that opened the session; other processes must not speak on it.
     pid: u32,
     conv: Option<Py<PyDict>>,
-    use_unicode: bool,
     host_info: String,
     /// Lets close() in one thread abort a wait in another (see `close`).
     /// Dropped by close(), so the closed socket is really closed (no second fd).
@@ -81,38 +71,10 @@ pub struct Connection {
     closed_while_busy: AtomicBool,
 }
 
-fn seconds(v: Option<f64>) -> PyResult<Option<Duration>> {
-    match v {
-        None => Ok(None),
-        // Too large for a Duration is as good as no timeout (never a panic).
-        Some(s) if s.is_finite() && s >= 0.0 => Ok(Some(
-            Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX),
-        )
-        .filter(|d| !d.is_zero())),
-        Some(s) => Err(PyValueError::new_err(format!(
-            "timeout must be a non-negative number, not {s}"
-        ))),
-    }
-}
-
-fn endpoint(host: Option<String>, port: u16, unix_socket: Option<String>) -> Endpoint {
-    match (host, unix_socket) {
-        (_, Some(path)) if !path.is_empty() => Endpoint::Unix(path.into()),
-        (None, _) => default_socket(),
-        (Some(h), _) if h.is_empty() || h == "localhost" => default_socket(),
-        (Some(host), _) => Endpoint::Tcp { host, port },
-    }
-}
-
-fn default_socket() -> Endpoint {
-    let path = std::env::var("MYSQL_UNIX_PORT").unwrap_or_else(|_| DEFAULT_SOCKET.into());
-    Endpoint::Unix(path.into())
-}
-
 impl Connection {
     /// Lock the session for one call; a second thread gets ProgrammingError (2014).
     fn lock(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, Slot>> {
-        if std::process::id() != self.pid {
+        if process_id() != self.pid {
             return Err(named(
                 py,
                 "InterfaceError",
@@ -125,7 +87,15 @@ impl Connection {
             Err(TryLockError::WouldBlock) => Err(raise(
                 py,
                 cr::CR_COMMANDS_OUT_OF_SYNC,
-                "Commands out of sync: this connection is in use by another thread",
+                &format!(
+                    "{}: this connection is already in use by another {}",
+                    cr::OUT_OF_SYNC,
+                    if wait_callback::active() {
+                        "thread or greenlet"
+                    } else {
+                        "thread"
+                    }
+                ),
             )),
             Err(TryLockError::Poisoned(p)) => Ok(p.into_inner()),
         }
@@ -154,8 +124,8 @@ impl Connection {
             // What mysqlclient raises for any use of a closed connection.
             return Err(raise(py, cr::CR_SERVER_GONE_ERROR, ""));
         };
-        let mut hook = PyHook::default();
-        let result = py.detach(|| f(&mut conn, slot, &mut hook));
+        let mut hook = PyHook::new(py);
+        let result = blocking(py, hook.cooperative(), || f(&mut conn, slot, &mut hook));
         slot.conn = Some(conn);
         slot.last_error = match &result {
             Err(e) if !e.is_interrupted() => Some((
@@ -165,6 +135,12 @@ impl Connection {
             )),
             _ => None,
         };
+        if hook.cooperative() && self.closed_while_busy.load(Ordering::Acquire) {
+            // close() from another greenlet could not wait for us (see close()).
+            if let Some(conn) = take_session(slot) {
+                conn.abandon();
+            }
+        }
         if result.is_err() && self.closed_while_busy.load(Ordering::Acquire) {
             return Err(raise(
                 py,
@@ -201,8 +177,23 @@ impl Connection {
         self.escaping(py)
     }
 
+    /// How literals are written now (see `escaping`).
+    pub(super) fn quoting(
+        &self,
+        py: Python<'_>,
+        binary_prefix: bool,
+    ) -> PyResult<literal::Quoting> {
+        let (charset, no_backslash_escapes) = self.escaping(py)?;
+        Ok(literal::Quoting {
+            charset,
+            no_backslash_escapes,
+            encoding: self.lock(py)?.charset.encoding,
+            binary_prefix,
+        })
+    }
+
     fn text_encoding(&self, py: Python<'_>) -> PyResult<Encoding> {
-        Ok(match self.lock(py)?.encoding_name {
+        Ok(match self.lock(py)?.charset.encoding {
             "utf-8" => Encoding::Utf8,
             other => Encoding::Other(CString::new(other).unwrap_or_default()),
         })
@@ -214,12 +205,7 @@ impl Connection {
         columns: Vec<ColumnDefinition>,
         rows: Rows,
     ) -> PyResult<PyResultSet> {
-        let decoders = convert::plan(
-            py,
-            self.conv.as_ref().map(|c| c.bind(py)),
-            &columns,
-            self.use_unicode,
-        )?;
+        let decoders = convert::plan(py, self.conv.as_ref().map(|c| c.bind(py)), &columns)?;
         Ok(PyResultSet::new(
             columns,
             decoders,
@@ -230,16 +216,7 @@ impl Connection {
 
     /// Read and drop the rest of the current result set (use_result path).
     pub(super) fn discard_rows(&self, py: Python<'_>, seq: u64) -> PyResult<()> {
-        self.command(py, |conn, _, hook| {
-            if conn.result_seq() != seq {
-                return Ok(()); // already gone with a later statement
-            }
-            let mut sink = Vec::new();
-            while !conn.read_rows_of(seq, 1024, &mut sink, hook)? {
-                sink.clear();
-            }
-            Ok(())
-        })
+        self.command(py, |conn, _, hook| conn.discard_rows_of(seq, hook))
     }
 
     /// Read up to `max` rows (0 = all) of the current result set (use_result path).
@@ -259,184 +236,48 @@ impl Connection {
 
 #[pymethods]
 impl Connection {
+    /// `options` are `client::ConnectArgs`' fields by name (see `connect_args.rs`).
     #[new]
-    #[pyo3(signature = (*, host=None, port=3306, unix_socket=None, user=None, password=None, database=None,
-        charset="utf8mb4".to_string(), connect_timeout=None, read_timeout=None,
-        write_timeout=None, client_flag=0, conv=None, use_unicode=true, program_name=None,
-        cancel_on_interrupt=true, ssl_mode=None, ssl_ca=None, ssl_capath=None, ssl_cert=None,
-        ssl_key=None, ssl_cipher=None, server_public_key=None, server_public_key_path=None,
-        allow_cleartext_password=false, local_infile=false, local_infile_dir=None,
-        compress=None, zstd_level=3, get_server_public_key=false,
-        auth_requires_verified_tls=false))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (*, conv=None, **options))]
     fn new(
         py: Python<'_>,
-        host: Option<String>,
-        port: u16,
-        unix_socket: Option<String>,
-        user: Option<Vec<u8>>,
-        password: Option<Vec<u8>>,
-        database: Option<Vec<u8>>,
-        charset: String,
-        connect_timeout: Option<f64>,
-        read_timeout: Option<f64>,
-        write_timeout: Option<f64>,
-        client_flag: u32,
         conv: Option<Bound<'_, PyDict>>,
-        use_unicode: bool,
-        program_name: Option<String>,
-        cancel_on_interrupt: bool,
-        ssl_mode: Option<String>,
-        ssl_ca: Option<PathBuf>,
-        ssl_capath: Option<PathBuf>,
-        ssl_cert: Option<PathBuf>,
-        ssl_key: Option<PathBuf>,
-        ssl_cipher: Option<String>,
-        server_public_key: Option<Vec<u8>>,
-        server_public_key_path: Option<PathBuf>,
-        allow_cleartext_password: bool,
-        local_infile: bool,
-        local_infile_dir: Option<PathBuf>,
-        compress: Option<String>,
-        zstd_level: i32,
-        get_server_public_key: bool,
-        auth_requires_verified_tls: bool,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let compress = match compress.as_deref() {
-            None | Some("") => None,
-            Some("zlib") => Some(Algorithm::Zlib),
-            Some("zstd") => Some(Algorithm::Zstd(zstd_level)),
-            Some(other) => {
-                return Err(PyValueError::new_err(format!(
-                    "unknown compression {other:?} (use 'zlib' or 'zstd')"
-                )))
-            }
-        };
-        // The server may ask for local files only when the user allowed them (and even
-        // then only for files the statement names: see client/conn.rs).
-        let local_infile = local_infile || local_infile_dir.is_some();
-        let client_flag = if local_infile {
-            client_flag | CLIENT_LOCAL_FILES
-        } else {
-            client_flag & !CLIENT_LOCAL_FILES
-        };
-        // A key given inline wins over a key file; the file is read now, so a wrong
-        // path is reported at once rather than only when full authentication needs it.
-        let server_public_key = match (server_public_key, server_public_key_path) {
-            (Some(pem), _) if !pem.is_empty() => Some(pem),
-            (_, Some(path)) if !path.as_os_str().is_empty() => {
-                Some(std::fs::read(&path).map_err(|e| {
-                    raise(
-                        py,
-                        cr::CR_AUTH_PLUGIN_ERR,
-                        &format!(
-                            "cannot read the server public key file '{}': {e}",
-                            path.display()
-                        ),
-                    )
-                })?)
-            }
-            _ => None,
-        };
-        let ssl_mode = match ssl_mode.as_deref() {
-            None => SslMode::Disabled,
-            Some(name) => SslMode::parse(name)
-                .ok_or_else(|| PyValueError::new_err(format!("unknown ssl_mode {name:?}")))?,
-        };
-        let collation_id = charset::default_collation(&charset).ok_or_else(|| {
-            raise(
-                py,
-                2019,
-                &format!("Can't initialize character set {charset}"),
-            )
-        })?;
-        let encoding_name = charset::python_encoding(&charset).ok_or_else(|| {
-            raise(
-                py,
-                2019,
-                &format!("Can't initialize character set {charset}"),
-            )
-        })?;
-        let endpoint = endpoint(host, port, unix_socket);
-        let host_info = match &endpoint {
-            Endpoint::Tcp { host, .. } => format!("{host} via TCP/IP"),
-            Endpoint::Unix(_) => "Localhost via UNIX socket".to_string(),
-        };
-        let mut attrs = vec![
-            ("_client_name".to_string(), "unshaken".to_string()),
-            (
-                "_client_version".to_string(),
-                env!("CARGO_PKG_VERSION").to_string(),
-            ),
-            ("_pid".to_string(), std::process::id().to_string()),
-        ];
-        if let Some(name) = program_name {
-            attrs.push(("program_name".to_string(), name));
-        }
-        let options = Options {
-            endpoint,
-            user: user.unwrap_or_default(),
-            password: password.unwrap_or_default().into(),
-            database: database.filter(|d| !d.is_empty()),
-            // Collations above 255 don't fit the handshake byte: connect with utf8mb4
-            // and let the Python layer SET NAMES.
-            collation: if collation_id < 256 {
-                collation_id
-            } else {
-                charset::UTF8MB4_GENERAL_CI
-            },
-            connect_timeout: seconds(connect_timeout)?,
-            read_timeout: seconds(read_timeout)?,
-            write_timeout: seconds(write_timeout)?,
-            client_flag,
-            connect_attrs: attrs,
-            cancel_on_interrupt,
-            ssl_mode,
-            tls: TlsSettings {
-                verify: Verify::Nothing, // derived from ssl_mode when connecting
-                ca_file: ssl_ca,
-                ca_dir: ssl_capath,
-                cert_file: ssl_cert,
-                key_file: ssl_key,
-                ciphers: ssl_cipher,
-            },
-            server_public_key,
-            get_server_public_key,
-            allow_cleartext_password,
-            auth_requires_verified_tls,
-            local_infile,
-            local_infile_dir,
-            compress,
-            ..Options::default()
-        };
-        let mut hook = PyHook::default();
-        let connected = py.detach(|| Conn::connect(&options, &mut hook));
-        let conn = settle(py, connected, &mut hook)?;
+        let options = connect_args(options)?.build().map_err(|e| error(py, e))?;
+        super::forward_logs(py);
+        let mut hook = PyHook::new(py);
+        let connected = blocking(py, hook.cooperative(), || {
+            let mut conn = Conn::connect(&options, &mut hook)?;
+            let client_charset =
+                client_charset_after_login(&mut conn, &options.charset.name, &mut hook)?;
+            Ok((conn, client_charset))
+        });
+        let (conn, client_charset) = settle(py, connected, &mut hook)?;
         let waker = conn.shutdown_handle();
         Ok(Connection {
             slot: Mutex::new(Slot {
                 conn: Some(conn),
-                pending: None,
                 closed_stats: IoStats::default(),
                 closed_queries: 0,
-                // A charset with no rules of ours (ucs2, ...) cannot be a client charset:
-                // the server kept another one, which is asked for before any literal.
-                client_charset: match ClientCharset::for_name(&charset) {
-                    Some(cs) => ClientCharsetState::Known(cs),
-                    None => ClientCharsetState::Unknown,
-                },
-                charset,
-                encoding_name,
+                client_charset: ClientCharsetState::for_name(&client_charset),
+                charset: options.charset.clone(),
                 last_error: None,
                 closed_nbe: false,
             }),
-            pid: std::process::id(),
+            pid: process_id(),
             conv: conv.map(Bound::unbind),
-            use_unicode,
-            host_info,
+            host_info: options.host_info(),
             waker: Mutex::new(waker),
             closed_while_busy: AtomicBool::new(false),
         })
+    }
+
+    /// The converter dict is the one Python object held: the garbage collector must
+    /// see it, or a converter that refers back to its connection keeps the whole
+    /// cycle (and the server session) alive forever.
+    fn __traverse__(&self, visit: PyVisit<'_>) -> std::result::Result<(), PyTraverseError> {
+        visit.call(&self.conv)
     }
 
     /// Send a statement. `timeout` (seconds) bounds the whole statement: sending it
@@ -445,7 +286,8 @@ impl Connection {
     fn query(&self, py: Python<'_>, sql: &[u8], timeout: Option<f64>) -> PyResult<()> {
         // `sql` borrows the immutable bytes object the caller holds: no copy of a
         // large statement is made to release the GIL.
-        let deadline = Deadline::after(seconds(timeout)?);
+        let deadline =
+            Deadline::after(timeout_limit("timeout", timeout).map_err(|e| error(py, e))?);
         // The reply's columns are kept under the same lock that ran the statement, so
         // no other thread can slip in between and strand them.
         self.command(py, move |conn, slot, hook| {
@@ -456,28 +298,91 @@ impl Connection {
             }
             // A result still being read (use_result) or results not yet visited give
             // "commands out of sync" (2014), as in mysqlclient: never silently dropped.
-            let reply = conn.query_within(sql, deadline, hook)?;
-            slot.pending = match reply {
-                Reply::ResultSet(cols) => Some(cols),
-                Reply::Done => None,
-            };
-            Ok(())
+            conn.query_within(sql, deadline, hook).map(|_| ())
         })
     }
 
+    /// The buffered cursor's statement in one crossing: `query(sql, timeout)`, then
+    /// every row of a result set, read with the GIL released once; then the rows
+    /// (built as `Result.fetch_row(0, how)`) and what the cursor shows. Returns
+    /// `(rows, description, flags, warning_count, affected_rows, insert_id)`:
+    /// `()`, None, None for a statement without a result set; `insert_id` is the
+    /// OK's, None after a result set (the C client keeps the earlier one). A row
+    /// that fails to convert comes back as its exception in place of `rows`, for
+    /// the cursor to raise once it shows the statement (as fetch_row after
+    /// store_result would).
+    #[pyo3(signature = (sql, timeout=None, how=0))]
+    fn query_stored<'py>(
+        &self,
+        py: Python<'py>,
+        sql: &[u8],
+        timeout: Option<f64>,
+        how: u8,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let deadline =
+            Deadline::after(timeout_limit("timeout", timeout).map_err(|e| error(py, e))?);
+        let (stored, mut warnings, mut affected, insert_id) =
+            self.command(py, move |conn, slot, hook| {
+                if may_change_client_charset(sql) {
+                    slot.client_charset = ClientCharsetState::Unknown;
+                }
+                conn.query_within(sql, deadline, hook)?;
+                let insert_id = (conn.last().field_count == 0).then(|| conn.last().insert_id);
+                let stored = match conn.take_columns() {
+                    None => None,
+                    Some(columns) => {
+                        // The first batch in this crossing: a small result ends here;
+                        // a large one is built batch by batch while the rest arrives.
+                        let mut rows = Vec::new();
+                        let done = conn.read_rows(BATCH, &mut rows, hook)?;
+                        Some((columns, conn.result_seq(), rows, done))
+                    }
+                };
+                Ok((stored, conn.last().warnings, affected_rows(conn), insert_id))
+            })?;
+        let none = || py.None().into_bound(py);
+        let (rows, description, flags) = match stored {
+            None => (PyTuple::empty(py).into_any(), none(), none()),
+            Some((columns, seq, first, done)) => {
+                let stored = Rows::Stored {
+                    built: Vec::new(),
+                    raw: Vec::new(),
+                };
+                let result = self.make_result(py, columns, stored)?;
+                result.store(py, self, seq, first, done)?;
+                if !done {
+                    // The figures of the result's end, read after the first batch.
+                    (warnings, affected) =
+                        self.peek(py, |conn, _| (conn.last().warnings, affected_rows(conn)))?;
+                }
+                let description = result.describe(py)?.into_any();
+                let flags = result.field_flags(py)?.into_any();
+                let rows = match result.fetch_row(py, 0, how) {
+                    Ok(rows) => rows.into_any(),
+                    Err(e) => e.into_value(py).into_bound(py).into_any(),
+                };
+                (rows, description, flags)
+            }
+        };
+        (rows, description, flags, warnings, affected, insert_id).into_pyobject(py)
+    }
+
     fn store_result(&self, py: Python<'_>) -> PyResult<Option<PyResultSet>> {
-        let stored = self.command(py, |conn, slot, hook| {
-            let Some(columns) = slot.pending.take() else {
-                return Ok(None);
-            };
-            let mut rows = Vec::new();
-            conn.read_rows(0, &mut rows, hook)?;
-            Ok(Some((columns, rows)))
+        let head = self.command(py, |conn, _, _| {
+            Ok(conn
+                .take_columns()
+                .map(|columns| (columns, conn.result_seq())))
         })?;
-        match stored {
-            Some((columns, rows)) => self.make_result(py, columns, Rows::Stored(rows)).map(Some),
-            None => Ok(None),
-        }
+        let Some((columns, seq)) = head else {
+            return Ok(None);
+        };
+        let stored = Rows::Stored {
+            built: Vec::new(),
+            raw: Vec::new(),
+        };
+        let result = self.make_result(py, columns, stored)?;
+        result.store(py, self, seq, Vec::new(), false)?;
+        Ok(Some(result))
     }
 
     fn use_result(slf: Bound<'_, Self>) -> PyResult<Option<PyResultSet>> {
@@ -485,9 +390,11 @@ impl Connection {
         let this = slf.get();
         let (columns, seq) = {
             let mut slot = this.lock(py)?;
-            let seq = slot.conn.as_ref().map_or(0, Conn::result_seq);
-            match slot.pending.take() {
-                Some(columns) => (columns, seq),
+            let Some(conn) = slot.conn.as_mut() else {
+                return Ok(None);
+            };
+            match conn.take_columns() {
+                Some(columns) => (columns, conn.result_seq()),
                 None => return Ok(None),
             }
         };
@@ -496,17 +403,30 @@ impl Connection {
     }
 
     fn next_result(&self, py: Python<'_>) -> PyResult<i32> {
-        self.command(py, |conn, slot, hook| {
-            slot.pending = None;
+        self.command(py, |conn, _, hook| {
             Ok(match conn.next_result(hook)? {
                 None => -1,
-                Some(Reply::Done) => 0,
-                Some(Reply::ResultSet(cols)) => {
-                    slot.pending = Some(cols);
-                    0
-                }
+                Some(_) => 0,
             })
         })
+    }
+
+    /// Read and drop every pending result (rows and later results) in one call;
+    /// a later result's error is raised, as by a `next_result()` loop. Returns the
+    /// insert id of the last OK read on the way, None if there was none.
+    fn drain(&self, py: Python<'_>) -> PyResult<Option<u64>> {
+        {
+            // The usual case, once per execute(): nothing is pending, so there is
+            // nothing to wait for and no reason to hand the GIL over.
+            let mut guard = self.lock(py)?;
+            let slot = &mut *guard;
+            if let Some(conn) = slot.conn.as_mut().filter(|c| c.is_idle()) {
+                let drained = conn.drain(&mut PyHook::default());
+                slot.last_error = None;
+                return drained.map_err(|e| error(py, e));
+            }
+        }
+        self.command(py, |conn, _, hook| conn.drain(hook))
     }
 
     fn more_results(&self, py: Python<'_>) -> PyResult<bool> {
@@ -543,7 +463,7 @@ impl Connection {
     /// socket is shut down under it (its call fails promptly with 2013) and the
     /// session is closed without a goodbye.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        let ours = std::process::id() == self.pid;
+        let ours = process_id() == self.pid;
         let taken = match self.slot.try_lock() {
             Ok(mut slot) => take_session(&mut slot),
             Err(TryLockError::Poisoned(p)) => take_session(&mut p.into_inner()),
@@ -555,6 +475,11 @@ impl Connection {
                 self.closed_while_busy.store(true, Ordering::Release);
                 if let Some(waker) = &*self.waker.lock().unwrap_or_else(|p| p.into_inner()) {
                     waker.shutdown();
+                }
+                if wait_callback::active() {
+                    // The busy caller may be a greenlet of this very thread, which
+                    // cannot finish while we block: it closes the session itself.
+                    return Ok(());
                 }
                 // The busy thread needs the GIL to finish: wait for it without.
                 py.detach(|| take_session(&mut self.slot.lock().unwrap_or_else(|p| p.into_inner())))
@@ -587,31 +512,25 @@ impl Connection {
         Ok(PyBytes::new(py, &out))
     }
 
-    /// SQL literals (bytes) for a sequence of query arguments; see py/literal.rs.
-    #[pyo3(signature = (args, fallback, binary_prefix=false))]
+    /// SQL literals for a sequence of query arguments; see py/literal.rs.
+    #[pyo3(signature = (args, encoders, defaults, fallback, binary_prefix=false))]
     fn literals<'py>(
         &self,
         py: Python<'py>,
         args: &Bound<'py, PyAny>,
-        fallback: &Bound<'py, PyAny>,
+        encoders: &Bound<'py, PyAny>,
+        defaults: &Bound<'py, PyAny>,
+        fallback: Bound<'py, PyAny>,
         binary_prefix: bool,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let (charset, no_backslash_escapes) = self.escaping(py)?;
-        let quoting = literal::Quoting {
-            charset,
-            no_backslash_escapes,
-            utf8: self.lock(py)?.encoding_name == "utf-8",
-            binary_prefix,
-        };
-        literal::literals(args, fallback, &quoting)
+        let quoting = self.quoting(py, binary_prefix)?;
+        let writer = literal::Writer::new(quoting, encoders, defaults, fallback)?;
+        literal::literals(args, &writer)
     }
 
     /// -1 while an unbuffered result set is still being read, as libmysqlclient.
     fn affected_rows(&self, py: Python<'_>) -> PyResult<i64> {
-        self.peek(py, |conn, _| match conn.in_rows() {
-            true => -1,
-            false => i64::try_from(conn.last().affected_rows).unwrap_or(-1),
-        })
+        self.peek(py, |conn, _| affected_rows(conn))
     }
     fn insert_id(&self, py: Python<'_>) -> PyResult<u64> {
         self.peek(py, |conn, _| conn.last().insert_id)
@@ -642,11 +561,11 @@ impl Connection {
         self.peek(py, |conn, _| conn.server().protocol_version)
     }
     fn character_set_name(&self, py: Python<'_>) -> PyResult<String> {
-        self.peek(py, |_, slot| slot.charset.clone())
+        self.peek(py, |_, slot| slot.charset.name.clone())
     }
     /// The Python codec of the connection character set.
     fn encoding(&self, py: Python<'_>) -> PyResult<&'static str> {
-        Ok(self.lock(py)?.encoding_name)
+        Ok(self.lock(py)?.charset.encoding)
     }
 
     /// SET NAMES (with a collation if given) and decode later results accordingly.
@@ -657,34 +576,15 @@ impl Connection {
         charset: String,
         collation: Option<String>,
     ) -> PyResult<()> {
-        let unknown = || {
-            raise(
-                py,
-                2019,
-                &format!("Can't initialize character set {charset}"),
-            )
-        };
-        let valid =
-            |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        if !valid(&charset) || charset::default_collation(&charset).is_none() {
-            return Err(unknown());
-        }
-        let encoding = charset::python_encoding(&charset).ok_or_else(unknown)?;
-        let sql = match &collation {
-            Some(c) if valid(c) => format!("SET NAMES {charset} COLLATE {c}"),
-            Some(c) => {
-                return Err(PyValueError::new_err(format!(
-                    "invalid collation name {c:?}"
-                )))
-            }
-            None => format!("SET NAMES {charset}"),
-        };
+        let charset = Charset::named(&charset).map_err(|e| error(py, e))?;
+        let sql = charset
+            .set_names_sql(collation.as_deref())
+            .map_err(|e| error(py, e))?;
         self.command(py, move |conn, slot, hook| {
             conn.query(sql.as_bytes(), hook)?;
-            slot.pending = None;
-            slot.client_charset = ClientCharsetState::for_name(&charset);
+            conn.take_columns();
+            slot.client_charset = ClientCharsetState::for_name(&charset.name);
             slot.charset = charset;
-            slot.encoding_name = encoding;
             Ok(())
         })
     }
@@ -697,7 +597,6 @@ impl Connection {
     /// COM_RESET_CONNECTION: reset the session's state, keep the session.
     fn reset_connection(&self, py: Python<'_>) -> PyResult<()> {
         self.command(py, |conn, slot, hook| {
-            slot.pending = None;
             // The session's character set is back to the one of the login.
             slot.client_charset = ClientCharsetState::Unknown;
             conn.reset_connection(hook)
@@ -714,7 +613,6 @@ impl Connection {
         database: Option<&[u8]>,
     ) -> PyResult<()> {
         self.command(py, |conn, slot, hook| {
-            slot.pending = None;
             slot.client_charset = ClientCharsetState::Unknown;
             conn.change_user(user, password, database, hook)
         })
@@ -750,10 +648,7 @@ impl Connection {
 
     /// Drop the current result set without building its rows.
     fn discard_result(&self, py: Python<'_>) -> PyResult<()> {
-        self.command(py, |conn, slot, hook| {
-            slot.pending = None;
-            conn.discard_rows(hook)
-        })
+        self.command(py, |conn, _, hook| conn.discard_rows(hook))
     }
     /// The protocol compression in use: "zlib", "zstd" or None.
     fn get_compression(&self, py: Python<'_>) -> PyResult<Option<&'static str>> {
@@ -806,7 +701,7 @@ impl Drop for Connection {
     fn drop(&mut self) {
         let slot = self.slot.get_mut().unwrap_or_else(|p| p.into_inner());
         if let Some(conn) = slot.conn.take() {
-            if std::process::id() == self.pid {
+            if process_id() == self.pid {
                 // Garbage collection runs with the GIL held: say goodbye without it.
                 Python::attach(|py| py.detach(|| conn.quit()));
             } else {
@@ -816,13 +711,20 @@ impl Drop for Connection {
     }
 }
 
+/// -1 while an unbuffered result set is still being read, as libmysqlclient.
+fn affected_rows(conn: &Conn) -> i64 {
+    match conn.in_rows() {
+        true => -1,
+        false => i64::try_from(conn.last().affected_rows).unwrap_or(-1),
+    }
+}
+
 /// Take the session out of the slot, keeping its counters for stats().
 fn take_session(slot: &mut Slot) -> Option<Conn> {
     let conn = slot.conn.take()?;
     slot.closed_nbe = conn.no_backslash_escapes();
     slot.closed_stats = add_stats(slot.closed_stats, conn.io_stats());
     slot.closed_queries += conn.queries();
-    slot.pending = None;
     Some(conn)
 }
 
@@ -830,7 +732,7 @@ fn unsupported(py: Python<'_>, charset: &str) -> PyErr {
     named(
         py,
         "NotSupportedError",
-        2019,
+        cr::CR_CANT_READ_CHARSET,
         &format!(
             "cannot build SQL literals safely in character set {charset:?} \
              (@@character_set_client): switch with set_character_set()"

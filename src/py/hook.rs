@@ -2,15 +2,30 @@
 
 use pyo3::prelude::*;
 
-use crate::io::{Interrupt, Stop};
+use crate::client::{Interrupt, Stop, Waiter};
 
 /// Runs Python's signal handlers; keeps the first exception one of them raised.
+/// With a wait callback (see `wait_callback`), the event loop does the waiting.
 #[derive(Default)]
 pub struct PyHook {
-    raised: Option<PyErr>,
+    pub(super) raised: Option<PyErr>,
+    pub(super) callback: Option<Py<PyAny>>,
 }
 
 impl PyHook {
+    /// A hook for one blocking call, with the wait callback installed now, if any.
+    pub fn new(py: Python<'_>) -> PyHook {
+        PyHook {
+            raised: None,
+            callback: super::wait_callback::current(py),
+        }
+    }
+
+    /// Whether an event loop does this call's waiting.
+    pub fn cooperative(&self) -> bool {
+        self.callback.is_some()
+    }
+
     /// The exception a signal handler raised during the blocking call, if any.
     /// Python code also runs inside log calls (pyo3-log), and a handler that raises
     /// there leaves its exception set on the thread: that one is claimed too.
@@ -21,6 +36,13 @@ impl PyHook {
 }
 
 impl Interrupt for PyHook {
+    fn waiter(&mut self) -> Option<&mut dyn Waiter> {
+        match self.callback {
+            Some(_) => Some(self),
+            None => None,
+        }
+    }
+
     fn check(&mut self) -> Result<(), Stop> {
         if self.raised.is_some() {
             return Err(Stop);

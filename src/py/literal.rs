@@ -1,65 +1,336 @@
 //! SQL literals for query arguments, built in Rust for the common types: the per-value
 //! work of execute()/executemany() that would otherwise be Python calls.
+//!
+//! Which types are written here is Python's decision (connections.py `_NATIVE_LITERALS`):
+//! a type is handed over only while the connection's encoder for it is still the
+//! default, so an encoder the user registered always wins. Everything else goes to the
+//! `fallback` (`Connection.literal`), the Python policy.
 
+use std::io::Write;
+
+use pyo3::exceptions::PyUnicodeEncodeError;
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyInt, PyString, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDate, PyDateAccess, PyDateTime, PyDelta, PyDeltaAccess, PyDict,
+    PyFloat, PyInt, PyNone, PyString, PyTime, PyTimeAccess, PyTuple, PyType, PyTzInfoAccess,
+};
 
-use crate::proto::client_charset::ClientCharset;
-use crate::proto::escape::escape_into;
+use crate::client::{escape_into, ClientCharset};
+use crate::value::temporal_text::{write_date, write_datetime, write_time, write_timedelta};
 
 pub struct Quoting {
     /// How the server reads the statement (its character_set_client).
     pub charset: ClientCharset,
     pub no_backslash_escapes: bool,
-    /// The connection charset is utf-8: str needs no codec call.
-    pub utf8: bool,
+    /// The Python codec of the connection charset; "utf-8" needs no codec call.
+    pub encoding: &'static str,
     /// bytes get MySQL's `_binary` introducer (mysqlclient's binary_prefix).
     pub binary_prefix: bool,
 }
 
-fn quoted(q: &Quoting, prefix: &[u8], body: &[u8], out: &mut Vec<u8>) {
-    out.clear();
-    out.extend_from_slice(prefix);
-    out.push(b'\'');
-    escape_into(body, q.charset, q.no_backslash_escapes, out);
-    out.push(b'\'');
+static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// The types the core can write, one bit each.
+#[derive(Clone, Copy)]
+enum Native {
+    None = 1,
+    Bool = 1 << 1,
+    Int = 1 << 2,
+    Float = 1 << 3,
+    Decimal = 1 << 4,
+    Date = 1 << 5,
+    DateTime = 1 << 6,
+    Delta = 1 << 7,
+    Time = 1 << 8,
 }
 
-/// The text of an exact str when the charset is utf-8. A str that has no utf-8 form
-/// (a lone surrogate) goes to the fallback, which raises the driver's error for it.
-fn utf8_str<'a>(q: &Quoting, item: &'a Bound<'_, PyAny>) -> Option<&'a str> {
-    let s = item.cast_exact::<PyString>().ok().filter(|_| q.utf8)?;
-    s.to_str().ok()
+/// The argument of Python's type `ty` when the core has a writer for it.
+fn native_of(py: Python<'_>, ty: &Bound<'_, PyType>) -> PyResult<Option<Native>> {
+    let is = |other: Bound<'_, PyType>| ty.is(&other);
+    Ok(Some(match () {
+        _ if is(py.get_type::<PyNone>()) => Native::None,
+        _ if is(py.get_type::<PyBool>()) => Native::Bool,
+        _ if is(py.get_type::<PyInt>()) => Native::Int,
+        _ if is(py.get_type::<PyFloat>()) => Native::Float,
+        _ if is(DECIMAL.import(py, "decimal", "Decimal")?.clone()) => Native::Decimal,
+        _ if is(py.get_type::<PyDate>()) => Native::Date,
+        _ if is(py.get_type::<PyDateTime>()) => Native::DateTime,
+        _ if is(py.get_type::<PyDelta>()) => Native::Delta,
+        _ if is(py.get_type::<PyTime>()) => Native::Time,
+        _ => return Ok(None),
+    }))
 }
 
-/// One literal per item of `args`: str, bytes, int and None here; anything else
-/// (and str in a non-utf-8 charset) through `fallback(value)`, the Python policy.
+/// The `(type, default encoder)` pairs of a `defaults` sequence whose type the core
+/// writes, resolved once: Python passes the same constant tuple every time.
+struct Resolved {
+    source: Py<PyAny>,
+    pairs: Vec<(Py<PyType>, Option<Py<PyAny>>, Native)>,
+}
+
+static RESOLVED: PyOnceLock<Resolved> = PyOnceLock::new();
+
+impl Resolved {
+    fn new(defaults: &Bound<'_, PyAny>) -> PyResult<Resolved> {
+        let py = defaults.py();
+        let mut pairs = Vec::new();
+        for pair in defaults.try_iter()? {
+            let (ty, default): (Bound<'_, PyType>, Bound<'_, PyAny>) = pair?.extract()?;
+            if let Some(n) = native_of(py, &ty)? {
+                let default = (!default.is_none()).then(|| default.unbind());
+                pairs.push((ty.unbind(), default, n));
+            }
+        }
+        Ok(Resolved {
+            source: defaults.clone().unbind(),
+            pairs,
+        })
+    }
+}
+
+/// Writes the literal of one argument into a statement being built.
+pub struct Writer<'py> {
+    quoting: Quoting,
+    /// Bits of `Native`: the types written here rather than by `fallback`.
+    native: u16,
+    fallback: Bound<'py, PyAny>,
+    decimal: Bound<'py, PyType>,
+}
+
+impl<'py> Writer<'py> {
+    /// `defaults`: `(type, encoder)` pairs, the default encoder whose output the core
+    /// reproduces for that type (None: the literal of a type with no encoder). A type
+    /// is written here while `encoders` (the connection's) still holds that default;
+    /// `fallback(value)` makes every other literal.
+    pub fn new(
+        quoting: Quoting,
+        encoders: &Bound<'py, PyAny>,
+        defaults: &Bound<'py, PyAny>,
+        fallback: Bound<'py, PyAny>,
+    ) -> PyResult<Writer<'py>> {
+        let py = fallback.py();
+        let mut native = 0;
+        // A mapping other than a dict: every literal goes through Python.
+        if let Ok(encoders) = encoders.cast_exact::<PyDict>() {
+            let first = RESOLVED.get_or_try_init(py, || Resolved::new(defaults))?;
+            let other;
+            let resolved = match first.source.is(defaults) {
+                true => first,
+                false => {
+                    other = Resolved::new(defaults)?;
+                    &other
+                }
+            };
+            for (ty, default, n) in &resolved.pairs {
+                let unchanged = match encoders.get_item(ty)? {
+                    Some(current) => default.as_ref().is_some_and(|d| current.is(d)),
+                    None => default.is_none(),
+                };
+                if unchanged {
+                    native |= *n as u16;
+                }
+            }
+        }
+        let decimal = DECIMAL.import(py, "decimal", "Decimal")?.clone();
+        Ok(Writer {
+            quoting,
+            native,
+            fallback,
+            decimal,
+        })
+    }
+
+    /// The connection charset is utf-8.
+    pub fn utf8(&self) -> bool {
+        self.quoting.encoding == "utf-8"
+    }
+
+    fn has(&self, n: Native) -> bool {
+        self.native & n as u16 != 0
+    }
+
+    fn quoted(&self, prefix: &[u8], body: &[u8], out: &mut Vec<u8>) {
+        out.extend_from_slice(prefix);
+        out.push(b'\'');
+        escape_into(
+            body,
+            self.quoting.charset,
+            self.quoting.no_backslash_escapes,
+            out,
+        );
+        out.push(b'\'');
+    }
+
+    /// Appends the literal of `item` to `out`. When the fallback made something other
+    /// than bytes or bytearray, nothing is appended and that object is returned: only
+    /// Python's own formatting can judge it.
+    pub fn write(
+        &self,
+        item: &Bound<'py, PyAny>,
+        out: &mut Vec<u8>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        if self.write_native(item, out)? {
+            return Ok(None);
+        }
+        let lit = self.fallback.call1((item,))?;
+        if let Ok(b) = lit.cast::<PyBytes>() {
+            out.extend_from_slice(b.as_bytes());
+        } else if let Ok(b) = lit.cast::<PyByteArray>() {
+            out.extend_from_slice(&b.to_vec());
+        } else {
+            return Ok(Some(lit));
+        }
+        Ok(None)
+    }
+
+    /// Appends the literal of `item` when the core writes its type; false otherwise.
+    pub fn write_native(&self, item: &Bound<'py, PyAny>, out: &mut Vec<u8>) -> PyResult<bool> {
+        if item.is_none() {
+            if !self.has(Native::None) {
+                return Ok(false);
+            }
+            out.extend_from_slice(b"NULL");
+        } else if let Ok(s) = item.cast_exact::<PyString>() {
+            // A str with no form in the charset (a lone surrogate, a character the
+            // charset lacks) goes to the fallback, which raises the driver's error.
+            if self.utf8() {
+                let Ok(text) = s.to_str() else {
+                    return Ok(false);
+                };
+                self.quoted(b"", text.as_bytes(), out);
+            } else {
+                let py = item.py();
+                let encoding = PyString::new(py, self.quoting.encoding);
+                let encoded = match s.call_method1(intern!(py, "encode"), (encoding,)) {
+                    Ok(encoded) => encoded,
+                    Err(e) if e.is_instance_of::<PyUnicodeEncodeError>(py) => return Ok(false),
+                    Err(e) => return Err(e),
+                };
+                self.quoted(b"", encoded.cast::<PyBytes>()?.as_bytes(), out);
+            }
+        } else if let Ok(b) = item.cast_exact::<PyBytes>() {
+            let prefix: &[u8] = if self.quoting.binary_prefix {
+                b"_binary"
+            } else {
+                b""
+            };
+            self.quoted(prefix, b.as_bytes(), out);
+        } else if item.is_exact_instance_of::<PyInt>() {
+            if !self.has(Native::Int) {
+                return Ok(false);
+            }
+            match item.extract::<i64>() {
+                Ok(v) => {
+                    let _ = write!(out, "{v}");
+                }
+                Err(_) => out.extend_from_slice(item.str()?.to_str()?.as_bytes()),
+            }
+        } else if let Ok(b) = item.cast_exact::<PyBool>() {
+            if !self.has(Native::Bool) {
+                return Ok(false);
+            }
+            out.push(if b.is_true() { b'1' } else { b'0' });
+        } else if let Ok(f) = item.cast_exact::<PyFloat>() {
+            // inf and nan: the fallback raises the driver's error.
+            if !self.has(Native::Float) || !f.value().is_finite() {
+                return Ok(false);
+            }
+            let repr = item.repr()?;
+            let text = repr.to_str()?;
+            out.extend_from_slice(text.as_bytes());
+            if !text.contains('e') {
+                out.extend_from_slice(b"e0");
+            }
+        } else if item.is_exact_instance(&self.decimal) {
+            if !self.has(Native::Decimal) {
+                return Ok(false);
+            }
+            self.write_decimal(item, out)?;
+        } else if let Ok(d) = item.cast_exact::<PyDateTime>() {
+            if !self.has(Native::DateTime) {
+                return Ok(false);
+            }
+            out.push(b'\'');
+            write_datetime(
+                out,
+                (d.get_year(), d.get_month(), d.get_day()),
+                (
+                    d.get_hour(),
+                    d.get_minute(),
+                    d.get_second(),
+                    d.get_microsecond(),
+                ),
+            );
+            out.push(b'\'');
+        } else if let Ok(d) = item.cast_exact::<PyDate>() {
+            if !self.has(Native::Date) {
+                return Ok(false);
+            }
+            out.push(b'\'');
+            write_date(out, d.get_year(), d.get_month(), d.get_day());
+            out.push(b'\'');
+        } else if let Ok(d) = item.cast_exact::<PyDelta>() {
+            if !self.has(Native::Delta) {
+                return Ok(false);
+            }
+            out.push(b'\'');
+            write_timedelta(out, d.get_days(), d.get_seconds(), d.get_microseconds());
+            out.push(b'\'');
+        } else if let Ok(t) = item.cast_exact::<PyTime>() {
+            // str(time) adds the UTC offset of an aware time: Python writes those.
+            if !self.has(Native::Time) || t.get_tzinfo().is_some() {
+                return Ok(false);
+            }
+            out.push(b'\'');
+            write_time(
+                out,
+                t.get_hour(),
+                t.get_minute(),
+                t.get_second(),
+                t.get_microsecond(),
+            );
+            out.push(b'\'');
+        } else {
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// `format(d, "f")`: str(d) is the same text whenever it is plain digits (no
+    /// exponent, not NaN or Infinity), and much cheaper.
+    fn write_decimal(&self, item: &Bound<'py, PyAny>, out: &mut Vec<u8>) -> PyResult<()> {
+        let s = item.str()?;
+        let text = s.to_str()?;
+        if text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'-' || b == b'.')
+        {
+            out.extend_from_slice(text.as_bytes());
+            return Ok(());
+        }
+        let py = item.py();
+        let f = item.call_method1(intern!(py, "__format__"), (intern!(py, "f"),))?;
+        out.extend_from_slice(f.cast::<PyString>()?.to_str()?.as_bytes());
+        Ok(())
+    }
+}
+
+/// One literal per item of `args`: bytes, or what the fallback made.
 pub fn literals<'py>(
     args: &Bound<'py, PyAny>,
-    fallback: &Bound<'py, PyAny>,
-    q: &Quoting,
+    writer: &Writer<'py>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let py = args.py();
     let mut buf = Vec::new();
     let mut out = Vec::new();
     for item in args.try_iter()? {
         let item = item?;
-        let lit = if item.is_none() {
-            PyBytes::new(py, b"NULL").into_any()
-        } else if let Some(s) = utf8_str(q, &item) {
-            quoted(q, b"", s.as_bytes(), &mut buf);
-            PyBytes::new(py, &buf).into_any()
-        } else if let Ok(b) = item.cast_exact::<PyBytes>() {
-            let prefix: &[u8] = if q.binary_prefix { b"_binary" } else { b"" };
-            quoted(q, prefix, b.as_bytes(), &mut buf);
-            PyBytes::new(py, &buf).into_any()
-        } else if item.is_exact_instance_of::<PyInt>() && !item.is_instance_of::<PyBool>() {
-            match item.extract::<i64>() {
-                Ok(v) => PyBytes::new(py, v.to_string().as_bytes()).into_any(),
-                Err(_) => fallback.call1((item,))?,
-            }
-        } else {
-            fallback.call1((item,))?
+        buf.clear();
+        let lit = match writer.write_native(&item, &mut buf)? {
+            true => PyBytes::new(py, &buf).into_any(),
+            false => writer.fallback.call1((item,))?,
         };
         out.push(lit);
     }

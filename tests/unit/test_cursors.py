@@ -1,5 +1,6 @@
-"""The executemany() statement parser; batching itself is checked on a real server
-in tests/test_connection_api.py."""
+"""The executemany() statement parser and multi-statement batcher; batching itself
+is checked on a real server in tests/test_connection_api.py and
+tests/test_executemany_multi.py."""
 
 import pytest
 from unshaken import ProgrammingError, cursors
@@ -107,3 +108,58 @@ def test_split_insert_values_is_linear_on_named_placeholders_that_do_not_match()
     out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
                          text=True, timeout=20)
     assert float(out.stdout) < 2.0, out.stdout
+
+
+# -- executemany_fallback="multi": what is batched, and how ----------------------------
+
+
+@pytest.mark.parametrize(("query", "batched"), [
+    ("UPDATE t SET a=%s", True),
+    ("  delete FROM t WHERE id=%s", True),
+    (b"INSERT INTO t SET a=%s", True),
+    (bytearray(b"REPLACE INTO t SET a=%s"), True),
+    ("UPDATE t SET a=%s -- comment", True),
+    ("UPDATE t SET a=%s;", False),          # a second (empty) statement
+    ("UPDATE t SET a=';'", False),          # the check is lexical: safe side
+    (b"DELETE FROM t RETURNING id", False),  # a result set per statement
+    ("/* c */ UPDATE t SET a=%s", False),
+    ("WITH x AS (SELECT 1) UPDATE t SET a=%s", False),
+    ("SELECT %s", False),
+    ("UPDATEx t", False),
+])
+def test_is_executemany_dml(query, batched):
+    assert cursors._is_executemany_dml(query) is batched
+
+
+def test_batches_by_count_and_length():
+    statements = [b"a" * n for n in (3, 3, 3, 10, 1)]
+    # 3 + 3 + 3 + 3 + 3 = 15 bytes with separators: at most 2 statements by count.
+    assert list(cursors._batches(iter(statements), 100, 2)) == [
+        (b"aaa\n;\naaa", 2), (b"aaa\n;\n" + b"a" * 10, 2), (b"a", 1)]
+    # 9 bytes fit exactly; the 10-byte statement is over the limit and goes alone.
+    assert [n for _, n in cursors._batches(iter(statements), 9, 200)] == [2, 1, 1, 1]
+    assert list(cursors._batches(iter(()), 9, 200)) == []
+
+
+def test_batches_read_lazily():
+    pulled = []
+
+    def statements():
+        for i in range(5):
+            pulled.append(i)
+            yield b"s"
+
+    batches = cursors._batches(statements(), 100, 2)
+    next(batches)
+    assert pulled == [0, 1, 2]  # the third had to be seen to close the first batch
+
+
+@pytest.mark.parametrize("value", ["loop", "multi"])
+def test_checked_fallback(value):
+    assert cursors.checked_fallback(value) == value
+
+
+@pytest.mark.parametrize("value", ["LOOP", "", None, 0, "batch"])
+def test_checked_fallback_refuses(value):
+    with pytest.raises(ValueError, match="executemany_fallback must be either 'loop' or 'multi'"):
+        cursors.checked_fallback(value)

@@ -2,7 +2,10 @@
 
 One module per command (``watch``, ``storm``); shared pieces in ``options`` (connection
 options as the ``mysql`` client names them, MySQL's environment variables, the
-throwaway-server fallback) and ``output`` (percentiles, tables, the progress line).
+throwaway-server fallback), ``output`` (percentiles, tables, the progress line),
+``drivers`` (the one table of drivers: name, module, distribution) and ``signal_storm``
+(counting handlers, the timer, the ``_killer`` process). The test suite's signal
+scripts and the benchmark import the last two.
 Stdlib only; ``--plot`` uses matplotlib when installed (``unshaken[plot]``).
 """
 

@@ -7,34 +7,28 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib
-import json
 import math
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from typing import Any, Callable
 
-DRIVERS = {
-    "unshaken": "unshaken",
-    "mysqlclient": "MySQLdb",
-    "pymysql": "pymysql",
-    "mysql-connector": "mysql.connector",
-    "mariadb": "mariadb",
-}
-DISTRIBUTIONS = {
-    "unshaken": "unshaken",
-    "mysqlclient": "mysqlclient",
-    "pymysql": "PyMySQL",
-    "mysql-connector": "mysql-connector-python",
-    "mariadb": "mariadb",
-}
-# Drivers with a read timeout that covers waiting for a result.
-HAS_READ_TIMEOUT = {"unshaken", "mysqlclient", "pymysql", "mariadb"}
+from unshaken.cli.drivers import DRIVERS, import_driver
+from unshaken.cli.signal_storm import (
+    Killer,
+    SignalCounter,
+    describe_error,
+    read_config,
+    timer_off,
+    timer_on,
+    write_json,
+)
+
 STORM_SIGNALS = (signal.SIGALRM, signal.SIGWINCH, signal.SIGHUP, signal.SIGUSR1)
+# From another process, in turn (about 2000 a second); SIGALRM comes from our timer.
+KILL_SIGNALS = (signal.SIGWINCH, signal.SIGHUP, signal.SIGUSR1)
+KILL_PAUSE = 0.0005
 ALRM_INTERVAL = 0.0001
 ROWS = 1000
 ROWS_SQL = (
@@ -44,13 +38,7 @@ ROWS_SQL = (
 
 
 def emit(event: str, **data: Any) -> None:
-    data["event"] = event
-    sys.stdout.write(json.dumps(data, default=repr) + "\n")
-    sys.stdout.flush()
-
-
-def describe(e: BaseException) -> str:
-    return f"{type(e).__module__}.{type(e).__name__}{e.args!r}"[:300]
+    write_json({**data, "event": event})
 
 
 class Hung(BaseException):
@@ -108,35 +96,25 @@ class Worker:
     def __init__(self, cfg: dict[str, Any]) -> None:
         self.cfg = cfg
         self.name = cfg["driver"]
-        self.mod = importlib.import_module(DRIVERS[self.name])
-        self.signals = {int(s): 0 for s in STORM_SIGNALS}
-        self.killer: subprocess.Popen | None = None
+        self.driver = DRIVERS[self.name]
+        self.mod = import_driver(self.name)
+        self.counter = SignalCounter(STORM_SIGNALS)
+        self.killer: Killer | None = None
 
     # -- storm ------------------------------------------------------------------
 
-    def _count(self, signum: int, frame: Any) -> None:
-        self.signals[signum] += 1
-
     def storm_on(self) -> None:
-        for s in STORM_SIGNALS:
-            signal.signal(s, self._count)
+        self.counter.install()
         if self.killer is None:
-            here = os.path.dirname(os.path.abspath(__file__))
-            self.killer = subprocess.Popen(
-                [sys.executable, os.path.join(here, "_killer.py"), str(os.getpid())],
-                stdin=subprocess.DEVNULL)
-            deadline = time.monotonic() + 10
-            while self.signals[int(signal.SIGWINCH)] == 0 and time.monotonic() < deadline:
-                time.sleep(0.001)
-        signal.setitimer(signal.ITIMER_REAL, ALRM_INTERVAL, ALRM_INTERVAL)
+            self.killer = Killer(KILL_SIGNALS, KILL_PAUSE).start(self.counter)
+        timer_on(ALRM_INTERVAL)
 
     def alarm_off(self) -> None:
-        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        timer_off()
 
     def killer_off(self) -> None:
         if self.killer is not None:
-            self.killer.terminate()
-            self.killer.wait()
+            self.killer.stop()
             self.killer = None
 
     # -- connections --------------------------------------------------------------
@@ -202,7 +180,7 @@ class Worker:
             except Exception as e:  # noqa: BLE001 -- every error under the storm counts
                 errors += 1
                 if len(samples) < 5:
-                    samples.append(describe(e))
+                    samples.append(describe_error(e))
                 st = self.stats(conn)
                 retries += st["interrupted_retries"] if st else 0
                 self.close(conn)
@@ -222,13 +200,13 @@ class Worker:
         self.close(conn)
         emit("queries", queries=i, errors=errors, wrong=wrong, samples=samples,
              elapsed=round(elapsed, 3), latencies_ms=[round(x, 4) for x in lat],
-             signals=sum(self.signals.values()),
+             signals=self.counter.total,
              interrupted_retries=retries if self.name == "unshaken" else None)
 
     # -- phase 2: read_timeout=1 on SELECT SLEEP(5) under the storm -----------------
 
     def deadline(self) -> None:
-        if self.name not in HAS_READ_TIMEOUT:
+        if not self.driver.read_timeout:
             emit("deadline", supported=False)
             return
         emit("progress", phase="deadline")
@@ -244,12 +222,12 @@ class Worker:
                 cur.execute("SELECT SLEEP(5)")
                 cur.fetchall()
             except Exception as e:  # noqa: BLE001 -- expected: the timeout
-                out["raised"] = describe(e)
+                out["raised"] = describe_error(e)
             out["elapsed"] = round(time.monotonic() - t0, 4)
             self.alarm_off()
             out["usable"], out["usable_detail"] = self.usable(conn)
         except Exception as e:  # noqa: BLE001 -- e.g. connect failed under the storm
-            out["error"] = describe(e)
+            out["error"] = describe_error(e)
         finally:
             self.alarm_off()
             self.close(conn)
@@ -277,7 +255,7 @@ class Worker:
             return False, "SELECT 42 hung for 15 s"
         except BaseException as e:  # noqa: BLE001 -- reported
             signal.setitimer(signal.ITIMER_REAL, 0)
-            return False, describe(e)
+            return False, describe_error(e)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old)
@@ -299,7 +277,7 @@ class Worker:
                     cur.execute(f"KILL QUERY {int(pid)}")
             return bool(ids), f"{len(ids)} statement(s) still running"
         except Exception as e:  # noqa: BLE001 -- reported as unknown
-            return None, describe(e)
+            return None, describe_error(e)
         finally:
             self.close(other)
 
@@ -330,10 +308,10 @@ class Worker:
             except KeyboardInterrupt:
                 out["keyboard_interrupt"] = True
             except Exception as e:  # noqa: BLE001 -- a wrapped or unrelated error
-                out["raised"] = describe(e)
+                out["raised"] = describe_error(e)
             caught = time.monotonic()
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self._count)
+            signal.signal(signal.SIGALRM, self.counter.handler)
             self.killer_off()
             if fired_at is not None:
                 out["latency"] = round(max(0.0, caught - fired_at), 4)
@@ -342,10 +320,10 @@ class Worker:
         except KeyboardInterrupt:
             out["error"] = "KeyboardInterrupt outside the statement"
         except Exception as e:  # noqa: BLE001 -- e.g. connect failed under the storm
-            out["error"] = describe(e)
+            out["error"] = describe_error(e)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self._count)
+            signal.signal(signal.SIGALRM, self.counter.handler)
             self.close(conn)
         emit("ctrl_c", **out)
 
@@ -354,10 +332,10 @@ class Worker:
         try:
             from importlib.metadata import version as dist_version
 
-            version = dist_version(DISTRIBUTIONS[self.name])
+            version = dist_version(self.driver.distribution)
         except Exception:  # noqa: BLE001 -- not installed as a distribution
             version = str(getattr(self.mod, "__version__", "?"))
-        emit("start", driver=self.name, module=DRIVERS[self.name], version=str(version),
+        emit("start", driver=self.name, module=self.driver.module, version=str(version),
              pid=os.getpid())
         try:
             self.queries()
@@ -366,12 +344,11 @@ class Worker:
         finally:
             self.alarm_off()
             self.killer_off()
-        emit("done", signals=sum(self.signals.values()))
+        emit("done", signals=self.counter.total)
 
 
 def main() -> None:
-    cfg = json.loads(sys.stdin.read())
-    Worker(cfg).run()
+    Worker(read_config()).run()
 
 
 if __name__ == "__main__":

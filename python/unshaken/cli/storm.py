@@ -23,18 +23,11 @@ import tempfile
 import time
 from typing import Any
 
+from unshaken.cli.drivers import ALIASES, DRIVERS
 from unshaken.cli.options import CLIError, add_connection_options, server
 from unshaken.cli.output import StatusLine, fmt_ms, percentile, table
 
-ALL_DRIVERS = ("unshaken", "mysqlclient", "pymysql", "mysql-connector", "mariadb")
-ALIASES = {
-    "unshaken": "unshaken", "mysqlclient": "mysqlclient", "mysqldb": "mysqlclient",
-    "pymysql": "pymysql", "mysql-connector": "mysql-connector",
-    "mysql.connector": "mysql-connector", "mysqlconnector": "mysql-connector",
-    "mysql-connector-python": "mysql-connector", "mariadb": "mariadb",
-}
-MODULES = {"unshaken": "unshaken", "mysqlclient": "MySQLdb", "pymysql": "pymysql",
-           "mysql-connector": "mysql.connector", "mariadb": "mariadb"}
+ALL_DRIVERS = tuple(DRIVERS)
 DEADLINE_WINDOW = (1.0, 1.2)
 RAN_TO_COMPLETION = 9.0  # s after the Ctrl-C: SELECT SLEEP(10) simply finished
 CTRL_C_PROMPT = 1.0  # seconds: slower than this is not "prompt"
@@ -336,7 +329,7 @@ class Storm:
         interrupted = False
         try:
             for name in self.drivers:
-                if not _installed(MODULES[name]):
+                if not _installed(DRIVERS[name].module):
                     self.results[name] = {"driver": name, "state": "not installed"}
                     print(f"\n== {name}: not installed ==", flush=True)
                     continue

@@ -18,6 +18,7 @@ from typing import Any
 
 from unshaken.cli.options import CLIError, add_connection_options, server
 from unshaken.cli.output import fmt_ms, percentile
+from unshaken.constants import CR
 
 PLOT_HINT = ("--plot needs matplotlib, which is not installed. Install the optional extra:\n"
              "    pip install 'unshaken[plot]'")
@@ -25,7 +26,8 @@ STATUS_VARS = ("Threads_connected", "Threads_running", "Questions", "Uptime")
 CSV_FIELDS = ("time", "latency_ms", "threads_connected", "threads_running", "questions",
               "uptime", "interrupted_retries", "errors", "error")
 # Errors after which the connection itself is gone: reconnect at the next sample.
-_CONNECTION_LOST = {2006, 2013, 2026, 2055}
+_CONNECTION_LOST = {CR.SERVER_GONE_ERROR, CR.SERVER_LOST, CR.SSL_CONNECTION_ERROR,
+                    CR.SERVER_LOST_EXTENDED}
 HEADER = (f"{'time':<12}  {'latency_ms':>10}  {'connected':>9}  {'running':>7}  "
           f"{'retried':>7}  {'errors':>6}")
 
@@ -39,7 +41,9 @@ def build_parser(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="stop after N samples; exit 0 if there were no errors")
     g.add_argument("--csv", metavar="FILE", help="write one row per sample, with a header")
     g.add_argument("--plot", metavar="FILE.png",
-                   help="draw latency and threads over time (needs unshaken[plot])")
+                   help="draw latency, threads and events over time (needs unshaken[plot])")
+    g.add_argument("--plot-every", type=int, default=None, metavar="N",
+                   help="also redraw the plot every N samples while running")
     g.add_argument("--read-timeout", type=float, default=30.0, metavar="SECONDS",
                    help="per-query read timeout (default 30)")
     return p
@@ -63,6 +67,10 @@ def run(args: argparse.Namespace) -> int:
     if args.plot and not _have_matplotlib():
         print(f"unshaken watch: {PLOT_HINT}", file=sys.stderr)
         return 2
+    if args.plot_every is not None and (args.plot_every < 1 or not args.plot):
+        print("unshaken watch: --plot-every needs --plot and a count of at least 1",
+              file=sys.stderr)
+        return 2
     try:
         with server(args, "watch") as kw:
             return Watch(args, kw).run()
@@ -85,6 +93,9 @@ class Watch:
         self.errors = 0
         self.retried_base = 0  # retries counted by connections that are gone
         self.pending_notes: list[str] = []
+        # (time, kind, detail) for the plot: reconnects and signals (errors and retries
+        # are read off the samples).
+        self.events: list[tuple[datetime.datetime, str, str]] = []
         self.csv_file: Any = None
         self.csv: Any = None
 
@@ -92,7 +103,9 @@ class Watch:
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         # Only record: printing from a handler could re-enter a half-done write.
-        self.pending_notes.append(signal.Signals(signum).name)
+        name = signal.Signals(signum).name
+        self.pending_notes.append(name)
+        self.events.append((datetime.datetime.now(), "signal", name))
 
     def _flush_notes(self) -> None:
         while self.pending_notes:
@@ -141,6 +154,7 @@ class Watch:
                 self._connect()
                 if self.samples:
                     self.pending_notes.append("reconnected")
+                    self.events.append((now, "reconnect", f"connection {self.conn_id}"))
             cur = self.conn.cursor()
             t0 = time.perf_counter()
             cur.execute("SELECT CONNECTION_ID(), NOW(6)")
@@ -216,6 +230,8 @@ class Watch:
                         for k2, v in row.items()})
                     self.csv_file.flush()
                 k += 1
+                if self.args.plot_every and k % self.args.plot_every == 0:
+                    self._plot()
                 if time.monotonic() > start + k * self.args.interval:
                     # Fell behind (a slow sample): restart the grid from now.
                     start = time.monotonic() - k * self.args.interval
@@ -245,21 +261,8 @@ class Watch:
             print(f"# csv written to {self.args.csv}", flush=True)
 
     def _plot(self) -> None:
-        import matplotlib
+        from unshaken.cli.watch_plot import save
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        xs = [datetime.datetime.fromisoformat(r["time"]) for r in self.samples]
-        fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(10, 6))
-        ax1.plot(xs, [r["latency_ms"] for r in self.samples], marker=".", linewidth=1)
-        ax1.set_ylabel("latency (ms)")
-        ax1.set_title("unshaken watch")
-        ax2.plot(xs, [r["threads_connected"] for r in self.samples], label="connected")
-        ax2.plot(xs, [r["threads_running"] for r in self.samples], label="running")
-        ax2.set_ylabel("threads")
-        ax2.legend()
-        fig.autofmt_xdate()
-        fig.savefig(self.args.plot)
-        plt.close(fig)
+        save(self.samples, list(self.events), self.args.plot,
+             title=f"unshaken watch, every {self.args.interval:g} s")
         print(f"# plot written to {self.args.plot}", flush=True)

@@ -146,16 +146,18 @@ mod tests {
 
     #[test]
     fn clear_plugin_table() {
+        use crate::error::cr::{CR_AUTH_PLUGIN_CANNOT_LOAD, CR_AUTH_PLUGIN_ERR};
         let mut rng = CountingRng(0);
         // (channel, allow_cleartext, strict) -> allowed, or the code of the refusal
-        // (2059: not allowed; 2061: refused by the strict option).
+        // (CR_AUTH_PLUGIN_CANNOT_LOAD: not allowed; CR_AUTH_PLUGIN_ERR: refused by the
+        // strict option).
         let table = [
-            (Plain, false, false, Err(2059)),
+            (Plain, false, false, Err(CR_AUTH_PLUGIN_CANNOT_LOAD)),
             (Plain, true, false, Ok(())),
-            (Plain, true, true, Err(2061)),
-            (UnverifiedTls, false, false, Err(2059)),
+            (Plain, true, true, Err(CR_AUTH_PLUGIN_ERR)),
+            (UnverifiedTls, false, false, Err(CR_AUTH_PLUGIN_CANNOT_LOAD)),
             (UnverifiedTls, true, false, Ok(())),
-            (UnverifiedTls, true, true, Err(2061)),
+            (UnverifiedTls, true, true, Err(CR_AUTH_PLUGIN_ERR)),
             (VerifiedTls, false, false, Ok(())),
             (VerifiedTls, false, true, Ok(())),
             (UnixSocket, false, false, Ok(())),
@@ -164,8 +166,8 @@ mod tests {
         for (channel, allow, strict, want) in table {
             let c = ctx(&mut rng, channel, (allow, false, strict), None);
             let got = clear_plugin(&c, PLUGIN).map_err(|e| match e {
-                ProtoError::CleartextRefused(_) => 2059,
-                ProtoError::Auth { .. } => 2061,
+                ProtoError::CleartextRefused(_) => CR_AUTH_PLUGIN_CANNOT_LOAD,
+                ProtoError::Auth { .. } => CR_AUTH_PLUGIN_ERR,
                 other => panic!("{other:?}"),
             });
             assert_eq!(got, want, "{channel:?} allow={allow} strict={strict}");
@@ -176,7 +178,8 @@ mod tests {
     fn full_auth_table() {
         let mut rng = CountingRng(0);
         let key: &[u8] = b"PEM";
-        // (channel, get_server_public_key, strict, pinned key) -> decision (None: 2061)
+        // (channel, get_server_public_key, strict, pinned key) -> decision (None: refused,
+        // CR_AUTH_PLUGIN_ERR)
         type Row<'k> = (Channel, bool, bool, Option<&'k [u8]>, Option<FullAuth<'k>>);
         let table: [Row; 14] = [
             (Plain, false, false, None, None),

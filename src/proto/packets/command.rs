@@ -11,12 +11,6 @@ pub fn command(cmd: u8, arg: &[u8]) -> Vec<u8> {
 pub fn com_query(sql: &[u8]) -> Vec<u8> {
     command(COM_QUERY, sql)
 }
-pub fn com_init_db(db: &[u8]) -> Vec<u8> {
-    command(COM_INIT_DB, db)
-}
-pub fn com_ping() -> Vec<u8> {
-    vec![COM_PING]
-}
 pub fn com_quit() -> Vec<u8> {
     vec![COM_QUIT]
 }

@@ -855,7 +855,10 @@ mod tests {
         }
         let err = hs.packet(&switch).unwrap_err();
         assert!(matches!(err, ProtoError::Malformed(_)), "{err:?}");
-        assert_eq!(crate::error::Error::from(err).code(), 2027);
+        assert_eq!(
+            crate::error::Error::from(err).code(),
+            crate::error::cr::CR_MALFORMED_PACKET
+        );
         // AuthMoreData counts too. The longest real exchange (a switch to caching_sha2,
         // full authentication, the server's key; then OK) fits.
         let mut hs = Handshake::new(HandshakeConfig {

@@ -7,10 +7,11 @@ from .models import Item
 
 
 def sleep(request):
-    """A slow query (50 ms on the server): the window a signal lands in."""
+    """A slow query (50 ms on the server, or ?s=seconds): the window a signal lands in."""
     n = int(request.GET.get("n", 0))
+    seconds = float(request.GET.get("s", 0.05))
     with connection.cursor() as cur:
-        cur.execute("SELECT SLEEP(0.05), %s", [n])
+        cur.execute("SELECT SLEEP(%s), %s", [seconds, n])
         interrupted, echo = cur.fetchone()
     # SLEEP() returns 1 when the statement was cut short (KILL QUERY).
     return JsonResponse({"n": int(echo), "pid": os.getpid(), "interrupted": interrupted})

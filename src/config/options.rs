@@ -1,7 +1,12 @@
+//! The options a session is opened with, already checked (see `builder.rs` for the
+//! rules), and what the client derives from them.
+
 use std::time::Duration;
 
-use crate::consts::charset::UTF8MB4_GENERAL_CI;
+use super::charset::Charset;
+use crate::error::{Error, Result};
 use crate::io::{Endpoint, TlsSettings, Verify};
+use crate::proto::session::handshake::HandshakeConfig;
 use crate::secret::Secret;
 
 /// When to use TLS, with MySQL's names and meanings.
@@ -19,17 +24,35 @@ pub enum SslMode {
 }
 
 impl SslMode {
-    pub fn parse(name: &str) -> Option<SslMode> {
-        Some(match name.to_ascii_uppercase().as_str() {
-            "DISABLED" => SslMode::Disabled,
-            "PREFERRED" => SslMode::Preferred,
-            "REQUIRED" => SslMode::Required,
-            "VERIFY_CA" => SslMode::VerifyCa,
-            "VERIFY_IDENTITY" => SslMode::VerifyIdentity,
-            _ => return None,
-        })
+    const NAMES: [(&'static str, SslMode); 5] = [
+        ("DISABLED", SslMode::Disabled),
+        ("PREFERRED", SslMode::Preferred),
+        ("REQUIRED", SslMode::Required),
+        ("VERIFY_CA", SslMode::VerifyCa),
+        ("VERIFY_IDENTITY", SslMode::VerifyIdentity),
+    ];
+
+    /// A mode by MySQL's name, in any case. Any other name is refused with
+    /// mysqlclient's wording, as NotSupportedError.
+    pub fn named(name: &str) -> Result<SslMode> {
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|&(_, mode)| mode)
+            .ok_or_else(|| Error::not_supported("Unknown ssl_mode specification"))
+    }
+
+    /// MySQL's name of the mode ("VERIFY_CA").
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|&&(_, mode)| mode == self)
+            .map_or("DISABLED", |&(n, _)| n)
     }
 }
+
+/// libmysqlclient's default max_allowed_packet, and the protocol's largest.
+pub const DEFAULT_MAX_PACKET: usize = 1 << 30;
 
 /// Everything needed to open (and re-open, for a cancel side connection) a session.
 #[derive(Clone, Debug)]
@@ -39,6 +62,8 @@ pub struct Options {
     /// Kept for the cancel side connection; zeroed on drop, redacted in Debug.
     pub password: Secret,
     pub database: Option<Vec<u8>>,
+    /// The connection character set as asked for, with its Python codec.
+    pub charset: Charset,
     /// Collation id for the handshake (one byte on the wire; larger ids are set by SQL).
     pub collation: u16,
     pub connect_timeout: Option<Duration>,
@@ -47,7 +72,7 @@ pub struct Options {
     /// Extra CLIENT_* flags (client_flag), e.g. CLIENT_FOUND_ROWS.
     pub client_flag: u32,
     pub connect_attrs: Vec<(String, String)>,
-    /// Largest packet accepted from the server.
+    /// Largest packet accepted from the server (max_allowed_packet).
     pub max_packet: usize,
     /// Cancel the statement on the server (KILL QUERY on a side connection) when a
     /// wait is interrupted or times out, so the connection stays usable.
@@ -86,13 +111,14 @@ impl Default for Options {
             user: Vec::new(),
             password: Secret::default(),
             database: None,
-            collation: UTF8MB4_GENERAL_CI,
+            collation: Charset::default().handshake_collation(),
+            charset: Charset::default(),
             connect_timeout: None,
             read_timeout: None,
             write_timeout: None,
             client_flag: 0,
             connect_attrs: Vec::new(),
-            max_packet: 1 << 30,
+            max_packet: DEFAULT_MAX_PACKET,
             cancel_on_interrupt: true,
             ssl_mode: SslMode::Disabled,
             tls: TlsSettings {
@@ -115,6 +141,29 @@ impl Default for Options {
 }
 
 impl Options {
+    /// What the login machine starts from (`unix`: the socket is a Unix one).
+    pub fn handshake_config(&self, unix: bool) -> HandshakeConfig {
+        HandshakeConfig {
+            user: self.user.clone(),
+            password: self.password.clone(),
+            database: self.database.clone(),
+            // The builder keeps ids that fit the handshake's one byte.
+            collation: u8::try_from(self.collation)
+                .unwrap_or(crate::consts::charset::UTF8MB4_GENERAL_CI as u8),
+            client_flag: self.client_flag,
+            connect_attrs: self.connect_attrs.clone(),
+            max_packet_size: u32::try_from(self.max_packet).unwrap_or(u32::MAX),
+            tls: self.wants_tls(),
+            tls_verified: self.tls_verified(),
+            unix_socket: unix,
+            allow_cleartext: self.allow_cleartext_password,
+            get_server_public_key: self.get_server_public_key,
+            auth_requires_verified_tls: self.auth_requires_verified_tls,
+            server_public_key: self.server_public_key.clone(),
+            compress: self.compress,
+        }
+    }
+
     /// Whether to ask for TLS at all: never on DISABLED, and not over a Unix socket
     /// unless the mode demands it (the socket is already private to the machine).
     pub fn wants_tls(&self) -> bool {
@@ -152,7 +201,15 @@ impl Options {
         }
     }
 
-    /// "host:port" or the socket path, for messages and get_host_info().
+    /// get_host_info()'s text, worded as libmysqlclient words it.
+    pub fn host_info(&self) -> String {
+        match &self.endpoint {
+            Endpoint::Tcp { host, .. } => format!("{host} via TCP/IP"),
+            Endpoint::Unix(_) => "Localhost via UNIX socket".to_string(),
+        }
+    }
+
+    /// "host:port" or the socket path, for messages.
     pub fn target(&self) -> String {
         match &self.endpoint {
             Endpoint::Tcp { host, port } => format!("{host}:{port}"),
@@ -178,6 +235,17 @@ mod tests {
         let as_numbers = format!("{:?}", b"hunter2-pw");
         assert!(!shown.contains(&as_numbers[1..12]), "{shown}");
         assert_eq!(options.clone().password.expose(), b"hunter2-pw");
+    }
+
+    #[test]
+    fn mode_names_round_trip_in_any_case() {
+        for (name, mode) in SslMode::NAMES {
+            assert_eq!(SslMode::named(name), Ok(mode));
+            assert_eq!(SslMode::named(&name.to_ascii_lowercase()), Ok(mode));
+            assert_eq!(mode.name(), name);
+        }
+        let e = SslMode::named("STRICT").unwrap_err();
+        assert_eq!(e.message(), "Unknown ssl_mode specification");
     }
 
     #[test]

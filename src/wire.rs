@@ -1,4 +1,6 @@
-//! Whole packets over a socket: the framer, the buffers and the per-step deadlines.
+//! Whole packets over a socket: the framer, the buffers, compression, the TLS upgrade
+//! and the per-step deadlines. It knows MySQL's framing and nothing of its commands:
+//! `client/` runs the session machines over it.
 
 use std::time::Duration;
 
@@ -31,8 +33,8 @@ impl From<ProtoError> for WireError {
 }
 
 pub struct Wire {
-    pub stream: Stream,
-    pub framer: Framer,
+    stream: Stream,
+    framer: Framer,
     /// Whole packets' bytes (decompressed when compression is on).
     inbuf: BytesMut,
     outbuf: Vec<u8>,
@@ -41,8 +43,13 @@ pub struct Wire {
     compression: Option<Compression>,
     raw: BytesMut,
     zbuf: Vec<u8>,
-    pub read_timeout: Option<Duration>,
-    pub write_timeout: Option<Duration>,
+    /// Where a read lands when no large packet is pending (see `fill`).
+    scratch: Vec<u8>,
+    /// A command went out and nothing has been read since: its reply cannot be
+    /// here yet, so the first read waits before asking (see `Stream::await_reply`).
+    awaiting_reply: bool,
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
 }
 
 impl Wire {
@@ -55,6 +62,8 @@ impl Wire {
             compression: None,
             raw: BytesMut::new(),
             zbuf: Vec::new(),
+            scratch: Vec::new(),
+            awaiting_reply: false,
             read_timeout: None,
             write_timeout: None,
         }
@@ -75,15 +84,32 @@ impl Wire {
             let deadline = Deadline::after(self.read_timeout).min(limit);
             match &mut self.compression {
                 None => {
+                    if std::mem::take(&mut self.awaiting_reply) && self.inbuf.is_empty() {
+                        self.stream.await_reply(deadline, hook)?;
+                    }
                     let want = self.framer.wanted(&self.inbuf);
-                    fill(&mut self.stream, &mut self.inbuf, want, deadline, hook)?;
+                    fill(
+                        &mut self.stream,
+                        &mut self.inbuf,
+                        &mut self.scratch,
+                        want,
+                        deadline,
+                        hook,
+                    )?;
                 }
                 Some(c) => {
                     // One frame per turn: the framer judges the packets it holds
                     // before more is inflated (at most one packet plus one frame).
                     if !c.decode(&mut self.raw, &mut self.inbuf)? {
                         let want = c.wanted(&self.raw);
-                        fill(&mut self.stream, &mut self.raw, want, deadline, hook)?;
+                        fill(
+                            &mut self.stream,
+                            &mut self.raw,
+                            &mut self.scratch,
+                            want,
+                            deadline,
+                            hook,
+                        )?;
                     }
                 }
             }
@@ -107,6 +133,7 @@ impl Wire {
         }
         let deadline = Deadline::after(self.write_timeout).min(limit);
         let result = self.stream.write_all(bytes, deadline, hook);
+        self.awaiting_reply = result.is_ok();
         // Do not keep a 16 MiB statement's buffers alive for the connection's life.
         for buf in [&mut self.outbuf, &mut self.zbuf] {
             if buf.capacity() > 4 * READ_CHUNK {
@@ -117,6 +144,20 @@ impl Wire {
     }
 
     /// A new command: packet (and compressed frame) sequence ids restart at 0.
+    /// Inactivity limits for each read and write syscall's wait (None: none).
+    pub fn set_timeouts(&mut self, read: Option<Duration>, write: Option<Duration>) {
+        self.read_timeout = read;
+        self.write_timeout = write;
+    }
+
+    pub fn stream(&self) -> &Stream {
+        &self.stream
+    }
+
+    pub fn stream_mut(&mut self) -> &mut Stream {
+        &mut self.stream
+    }
+
     pub fn reset_sequence(&mut self) {
         self.framer.reset();
         if let Some(c) = &mut self.compression {
@@ -163,9 +204,14 @@ impl Wire {
 
 /// One read into `buf`, sized for what the decoder `wants` in total (at least a chunk,
 /// at most 1 MiB at a time so a huge packet is read in bounded steps).
+///
+/// A read of one chunk goes through `scratch`, zeroed once: growing `buf` by a
+/// zeroed chunk per read cost a 64 KiB memset per statement (more than copying a
+/// short reply). A larger wanted packet is read into `buf` itself.
 fn fill(
     stream: &mut Stream,
     buf: &mut BytesMut,
+    scratch: &mut Vec<u8>,
     wants: usize,
     deadline: Deadline,
     hook: &mut dyn Interrupt,
@@ -173,6 +219,12 @@ fn fill(
     let room = wants
         .saturating_sub(buf.len())
         .clamp(READ_CHUNK, 16 * READ_CHUNK);
+    if room == READ_CHUNK {
+        scratch.resize(READ_CHUNK, 0);
+        let got = stream.read(scratch, deadline, hook)?;
+        buf.extend_from_slice(&scratch[..got]);
+        return Ok(());
+    }
     let start = buf.len();
     buf.resize(start + room, 0);
     let got = stream.read(&mut buf[start..], deadline, hook);

@@ -21,6 +21,10 @@
 //!   the server's own @@socket is the file we connected to (a proxy listening there
 //!   would forward the question to a server with another socket), and both sessions
 //!   show 'localhost' (a proxy reaching its server over TCP shows an address).
+//!   And when the server's @@pid_file can be read, the pid in it must be that process
+//!   (in any of its pid namespaces, for a server in a container): a proxy that took the
+//!   server's socket path, forwarding to the server's socket moved elsewhere, passes
+//!   every other check. An unreadable pid file leaves that case open.
 //!   SO_PEERCRED names the process that called listen(): under socket activation
 //!   that is the service manager, and a server restarted between our timeout and
 //!   the side connection (our session then already gone) would pass the pid check.
@@ -32,6 +36,11 @@
 //! Pure: the facts come from the sockets and one PROCESSLIST query.
 
 use std::net::{IpAddr, SocketAddr};
+
+use bytes::Bytes;
+
+use crate::proto::packets::row::TextRow;
+use crate::proto::ProtoError;
 
 /// One row of `SELECT ID, HOST FROM information_schema.PROCESSLIST`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +60,10 @@ pub enum Route {
         side_pid: Option<i32>,
         /// The server's @@socket names the file both connections went to.
         server_socket_is_ours: bool,
+        /// `main_pid` in every pid namespace it is in (ours first).
+        main_pids: Vec<i32>,
+        /// The pid in the server's @@pid_file, when it could be read.
+        pid_file_pid: Option<i32>,
     },
 }
 
@@ -101,6 +114,8 @@ pub fn check(
             main_pid,
             side_pid,
             server_socket_is_ours,
+            main_pids,
+            pid_file_pid,
         } => {
             if main_pid.is_none() || main_pid != side_pid {
                 return fail(format!(
@@ -111,6 +126,12 @@ pub fn check(
             }
             if !server_socket_is_ours {
                 return fail("the server's @@socket is not the socket connected to".into());
+            }
+            if let Some(pid) = pid_file_pid.filter(|p| !main_pids.contains(p)) {
+                return fail(format!(
+                    "the socket is served by pid {}, but the server's pid file names {pid}",
+                    show_pid(*main_pid)
+                ));
             }
             for (what, s) in [("session", main), ("the cancel's own session", side)] {
                 if !s.host.eq_ignore_ascii_case("localhost") {
@@ -148,9 +169,82 @@ fn from_us<'a>(host: &'a str, local: &SocketAddr) -> Option<&'a str> {
     ours.then_some(name)
 }
 
+/// Our session and the side connection's, as the server lists them, with the
+/// server's socket path (NULL when it has none) and its pid file.
+pub const SESSIONS_SQL: &str = "SELECT ID, HOST, @@socket, @@pid_file \
+                            FROM information_schema.PROCESSLIST \
+                            WHERE ID IN (CONNECTION_ID(), {id})";
+
+/// The server's own paths, as SESSIONS_SQL reports them.
+#[derive(Default)]
+pub struct ServerPaths {
+    pub socket: Option<String>,
+    pub pid_file: Option<String>,
+}
+
+/// Decode SESSIONS_SQL's rows: the sessions, and the server's paths.
+pub fn sessions(rows: &[Bytes]) -> Result<(Vec<Session>, ServerPaths), ProtoError> {
+    let mut out = Vec::with_capacity(rows.len());
+    let mut paths = ServerPaths::default();
+    let text = |cell: Option<&[u8]>| cell.map(|s| String::from_utf8_lossy(s).into_owned());
+    for row in rows {
+        let mut cells = TextRow::new(row);
+        let id = cells.next_cell()?.and_then(crate::value::text::parse_u64);
+        let host = text(cells.next_cell()?);
+        paths.socket = text(cells.next_cell()?);
+        paths.pid_file = text(cells.next_cell()?);
+        match (id, host) {
+            (Some(id), Some(host)) => out.push(Session { id, host }),
+            _ => {
+                return Err(ProtoError::Malformed(
+                    "a PROCESSLIST row without an id or host",
+                ))
+            }
+        }
+    }
+    Ok((out, paths))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A text-protocol row: each cell length-prefixed (one byte here), NULL as 0xFB.
+    fn text_row(cells: &[Option<&str>]) -> Bytes {
+        let mut out = Vec::new();
+        for cell in cells {
+            match cell {
+                Some(c) => {
+                    out.push(u8::try_from(c.len()).unwrap());
+                    out.extend_from_slice(c.as_bytes());
+                }
+                None => out.push(0xFB),
+            }
+        }
+        Bytes::from(out)
+    }
+
+    #[test]
+    fn sessions_reply_decodes_and_refuses_rows_without_id_or_host() {
+        let sock = Some("/run/mysqld/mysqld.sock");
+        let reply = [
+            text_row(&[Some("7"), Some("localhost"), sock, None]),
+            text_row(&[Some("9"), Some("127.0.0.1:5000"), sock, None]),
+        ];
+        let (found, paths) = sessions(&reply).unwrap();
+        assert_eq!(found, rows(&[(7, "localhost"), (9, "127.0.0.1:5000")]));
+        assert_eq!(paths.socket.as_deref(), sock);
+        assert_eq!(paths.pid_file, None);
+        for bad in [
+            [None, Some("localhost"), sock, None],
+            [Some("x"), Some("localhost"), sock, None],
+            [Some("7"), None, sock, None],
+        ] {
+            assert!(sessions(&[text_row(&bad)]).is_err(), "{bad:?}");
+        }
+        // A row cut short is malformed, never a panic.
+        assert!(sessions(&[Bytes::from_static(b"\x017\x09local")]).is_err());
+    }
 
     fn rows(list: &[(u64, &str)]) -> Vec<Session> {
         list.iter()
@@ -173,6 +267,18 @@ mod tests {
             main_pid,
             side_pid,
             server_socket_is_ours: ours,
+            main_pids: main_pid.into_iter().collect(),
+            pid_file_pid: None,
+        }
+    }
+
+    fn unix_with_pid_file(main_pids: &[i32], pid_file_pid: Option<i32>) -> Route {
+        Route::Unix {
+            main_pid: Some(main_pids[0]),
+            side_pid: Some(main_pids[0]),
+            server_socket_is_ours: true,
+            main_pids: main_pids.to_vec(),
+            pid_file_pid,
         }
     }
 
@@ -270,5 +376,25 @@ mod tests {
         assert!(check(7, 9, &unix(Some(10), Some(10), true), &proxied).is_err());
         let proxied = rows(&[(7, "localhost"), (9, "127.0.0.1:51001")]);
         assert!(check(7, 9, &unix(Some(10), Some(10), true), &proxied).is_err());
+    }
+
+    #[test]
+    fn a_readable_pid_file_must_name_the_process_behind_the_socket() {
+        let seen = rows(&[(7, "localhost"), (9, "localhost")]);
+        assert_eq!(
+            check(7, 9, &unix_with_pid_file(&[10], Some(10)), &seen),
+            Ok(())
+        );
+        // A server in a container writes its own namespace's pid.
+        let r = unix_with_pid_file(&[4242, 1], Some(1));
+        assert_eq!(check(7, 9, &r, &seen), Ok(()));
+        // A proxy on the server's socket path: the pid file names the real server.
+        let e = check(7, 9, &unix_with_pid_file(&[10], Some(99)), &seen).expect_err("proxy");
+        assert!(
+            e.contains("served by pid 10") && e.contains("pid file names 99"),
+            "{e}"
+        );
+        // Unreadable: the other checks decide alone.
+        assert_eq!(check(7, 9, &unix_with_pid_file(&[10], None), &seen), Ok(()));
     }
 }
