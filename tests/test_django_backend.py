@@ -291,10 +291,11 @@ def test_gunicorn_under_signals(e2e_db, worker, transport, tmp_path):
     pytest.importorskip("gunicorn")
     r = gunicorn_e2e.run_scenario("unshaken", e2e_db, worker, transport, requests=300,
                                   workdir=tmp_path)
+    # The logs first: when a worker dies, its traceback says why its requests failed.
+    assert r["tracebacks_in_logs"] == 0, "\n".join(r["traceback_texts"])
     assert r["ok"] == r["requests"], r
     assert r["failed"] == r["5xx"] == r["wrong"] == r["sleeps_cut_short"] == 0, r
     assert r["lost_connection_in_logs"] == 0, r
-    assert r["tracebacks_in_logs"] == 0, "\n".join(r["traceback_texts"])
     # The storm really happened: workers signalled, the master reopened logs and reloaded.
     assert r["signals_to_workers"] > 100, r
     assert r["master_signals"] == ["SIGUSR1", "SIGHUP", "SIGUSR1", "SIGHUP"], r

@@ -118,6 +118,7 @@ def serving(driver: str, srv, worker: str, transport: str, *, workdir: Path, tag
     env = dict(os.environ, E2E_DATABASE=json.dumps(database_settings(driver, srv, transport)),
                PYTHONPATH=str(PROJECT))
     cmd = [sys.executable, "-m", "gunicorn", "e2e_project.wsgi", "--chdir", str(PROJECT),
+           "-c", str(PROJECT / "gunicorn_conf.py"),
            "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", worker,
            "--worker-connections", "100",
            "--error-logfile", str(errlog), "--access-logfile", str(acclog),
