@@ -564,6 +564,7 @@ def test_executemany_splits_at_max_stmt_length(conn, cursor, table):
 def test_executemany_other_statements_loop(driver_name, conn, cursor, table):
     cursor.executemany("INSERT INTO t_api (a) VALUES (%s)", [(1,), (2,), (3,)])
     before = queries(conn) if driver_name == "unshaken" else None
+    cursor.bulk_executemany = False  # one statement per row (bulk: test_executemany_bulk.py)
     assert cursor.executemany("UPDATE t_api SET b=%s WHERE a>=%s", [("u", 2), ("v", 3)]) == 3
     assert cursor._executed == b"UPDATE t_api SET b='v' WHERE a>=3"
     if before is not None:

@@ -1,7 +1,7 @@
 """Private compiled core. Shaped like mysqlclient's ``_mysql`` so the Python layer
 (connections.py, cursors.py) can follow MySQLdb's structure. Not a public API."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeAlias, final
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "__version__",
     "changes_literal_rules",
     "escape_string",
+    "execute_bulk",
     "get_client_info",
     "get_wait_callback",
     "mogrify",
@@ -151,6 +152,11 @@ def mogrify(conn: Connection, query: bytes, args: Any, policy: _Policy) -> bytes
 def statements(conn: Connection, head: bytes, row: bytes, tail: bytes, rows: Any,
                policy: _Policy | None, fallback_row: Callable[[Any], bytes],
                max_length: int | None = None) -> Statements: ...
+# executemany() by bulk execution: None (nothing read), or
+# (affected_rows, insert_id, warnings, first row not run, last row run).
+def execute_bulk(conn: Connection, query: bytes, rows: Iterator[Any], policy: _Policy,
+                 timeout: float | None = None,
+                 ) -> tuple[int, int, int, Any | None, Any | None] | None: ...
 def escape_string(s: bytes) -> bytes: ...  # backslash style, no connection
 def changes_literal_rules(sql: bytes) -> bool: ...  # may this change character_set_client or sql_mode?
 def get_client_info() -> str: ...

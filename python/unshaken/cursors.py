@@ -7,8 +7,10 @@ formatted as bytes with ``%``. Rows come from the compiled core in one
 loops over rows.
 """
 
+import itertools
 import re
 
+from . import _native
 from ._exceptions import (
     DatabaseError,
     DataError,
@@ -65,6 +67,11 @@ _DML_RULES = {
     bytes: (re.compile(_DML_HEAD.encode(), re.IGNORECASE),
             re.compile(_RETURNING.encode(), re.IGNORECASE), b";"),
 }
+# executemany() statements that run by MariaDB's bulk execution: one UPDATE or DELETE
+# (a bulk INSERT would report the first row's insert id, a loop the last one's).
+_BULK_HEAD = {str: re.compile(r"\s*(?:UPDATE|DELETE)\b", re.IGNORECASE),
+              bytes: re.compile(rb"\s*(?:UPDATE|DELETE)\b", re.IGNORECASE)}
+_END = object()
 # Server errors after which the rest of a batch cannot be trusted to be drained
 # (packet too large, connection killed, interaction timeout): the connection is
 # closed, as for client errors.
@@ -145,6 +152,11 @@ class BaseCursor:
     #: (after argument conversion, separators included) and statements.
     max_multi_stmt_length = 16_000
     max_multi_stmt_count = 200
+
+    #: executemany() of an UPDATE or DELETE under the "loop" policy runs by MariaDB's
+    #: bulk execution where the server has it: the same rows run, in order, stopping
+    #: at the first error, in a few round trips. False: one statement per row.
+    bulk_executemany = True
 
     #: "loop" or "multi" to override the connection's executemany_fallback for
     #: this cursor (class or instance); None follows the connection.
@@ -302,11 +314,52 @@ class BaseCursor:
                 and _is_executemany_dml(query)):
             return self._do_execute_many_multi(query, args)
         rows = None
+        if fallback == "loop":
+            rows, args = self._execute_bulk(query, args)
         for n in self._execute_each(query, args):
             rows = n if rows is None else rows + n
         if rows is not None:
             self.rowcount = rows
         return rows
+
+    def _execute_bulk(self, query, args):
+        """Run what it can of executemany() by bulk execution (py/bulk.rs). Returns
+        the affected rows (None if it did not start) and the rows left to run one by
+        one: from the first whose arguments have no binary form."""
+        db = self._get_db()
+        text = query if isinstance(query, (str, bytes)) else bytes(query)
+        # Not for a subclass that sees each statement (its execute() or _query()).
+        stock = (type(self).execute is BaseCursor.execute and self._binds_natively()
+                 and type(self)._query in (BaseCursor._query, CursorStoreResultMixIn._query))
+        if not (stock and self.bulk_executemany and _BULK_HEAD[type(text)].match(text)
+                and _is_executemany_dml(text)):
+            return None, args
+        policy = db._literal_policy()
+        if policy is None:
+            return None, args
+        rows = iter(args)
+        first = next(rows, _END)
+        if first is _END:
+            return None, ()
+        rows = itertools.chain((first,), rows)
+        template = text.encode(db.encoding) if isinstance(text, str) else text
+        self._discard()
+        self._result = None
+        self.rowcount = self.lastrowid = None
+        done = _native.execute_bulk(db._conn, template, rows, policy, db.query_timeout)
+        if done is None:
+            return None, rows
+        affected, insert_id, warnings, rest, last = done
+        if rest is first:
+            return None, itertools.chain((first,), rows)  # nothing ran
+        db._ok_insert_id = insert_id
+        self.lastrowid = insert_id
+        self.warning_count = warnings
+        self.rowcount = affected
+        self.rownumber = 0
+        self._rows = ()
+        self._executed = self._mogrify(template, last)  # the last statement, as a loop's
+        return affected, (() if rest is None else itertools.chain((rest,), rows))
 
     def _execute_each(self, query, args):
         """execute(query, arg) for each arg, lazily, yielding each affected row count.

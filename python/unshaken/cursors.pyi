@@ -40,6 +40,7 @@ class BaseCursor(Generic[_R]):
     max_multi_stmt_length: int
     max_multi_stmt_count: int
     executemany_fallback: str | None
+    bulk_executemany: bool
     MySQLError: type[_exc.MySQLError]
     Warning: type[_exc.Warning]
     Error: type[_exc.Error]

@@ -18,6 +18,8 @@ pub(super) struct LoggedIn {
     pub(super) greeting: Greeting,
     /// The negotiated CLIENT_* flags.
     pub(super) capabilities: u32,
+    /// The negotiated MariaDB extended capabilities.
+    pub(super) mariadb_capabilities: u32,
     /// The server status from the login's OK.
     pub(super) status: u16,
     pub(super) ends: Ends,
@@ -88,6 +90,7 @@ pub(super) fn open(
         wire,
         greeting,
         capabilities: handshake.capabilities(),
+        mariadb_capabilities: handshake.mariadb_capabilities(),
         status: ok.status,
         ends,
     })

@@ -21,5 +21,6 @@ pub use crate::proto::client_charset::{
 };
 pub use crate::proto::compress::Algorithm as Compression;
 pub use crate::proto::escape::{escape_into, quote_identifier_into};
+pub use crate::proto::packets::bulk::{BulkRows, BulkValue};
 pub use crate::proto::packets::row::TextRow;
 pub use crate::proto::packets::ColumnDefinition as Column;

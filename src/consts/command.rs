@@ -10,5 +10,7 @@ pub const COM_CHANGE_USER: u8 = 0x11;
 pub const COM_STMT_PREPARE: u8 = 0x16;
 pub const COM_STMT_EXECUTE: u8 = 0x17;
 pub const COM_STMT_CLOSE: u8 = 0x19;
+/// MariaDB: run a prepared statement once per row of parameters.
+pub const COM_STMT_BULK_EXECUTE: u8 = 0xfa;
 pub const COM_SET_OPTION: u8 = 0x1b;
 pub const COM_RESET_CONNECTION: u8 = 0x1f;

@@ -23,7 +23,7 @@ use crate::value::template::{Shape, Template};
 pub struct Policy(Py<PyAny>, Py<PyAny>, Py<PyAny>, bool);
 
 impl Policy {
-    fn writer<'py>(&self, py: Python<'py>, conn: &Connection) -> PyResult<Writer<'py>> {
+    pub(super) fn writer<'py>(&self, py: Python<'py>, conn: &Connection) -> PyResult<Writer<'py>> {
         let Policy(encoders, defaults, fallback, binary_prefix) = self;
         Writer::new(
             conn.quoting(py, *binary_prefix)?,

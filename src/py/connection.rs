@@ -23,7 +23,7 @@ use crate::client::{
 };
 use crate::error::{cr, Error};
 
-struct Slot {
+pub(super) struct Slot {
     conn: Option<Conn>,
     /// Counters of sessions already closed, so stats() survives close().
     closed_stats: IoStats,
@@ -113,7 +113,7 @@ impl Connection {
     /// Run `f`, a command that talks to the server, on the open session with the GIL
     /// released. Its outcome becomes the connection's last error (or clears it), as
     /// mysql_errno() reports.
-    fn command<T: Send>(
+    pub(super) fn command<T: Send>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&mut Conn, &mut Slot, &mut PyHook) -> Result<T, Error> + Send,

@@ -7,6 +7,7 @@
 //! `fallback` (`Connection.literal`), the Python policy.
 
 use std::io::Write;
+use std::ops::Range;
 
 use pyo3::exceptions::PyUnicodeEncodeError;
 use pyo3::intern;
@@ -142,6 +143,10 @@ impl<'py> Writer<'py> {
         })
     }
 
+    pub fn py(&self) -> Python<'py> {
+        self.fallback.py()
+    }
+
     /// The connection charset is utf-8.
     pub fn utf8(&self) -> bool {
         self.quoting.encoding == "utf-8"
@@ -193,23 +198,11 @@ impl<'py> Writer<'py> {
             }
             out.extend_from_slice(b"NULL");
         } else if let Ok(s) = item.cast_exact::<PyString>() {
-            // A str with no form in the charset (a lone surrogate, a character the
-            // charset lacks) goes to the fallback, which raises the driver's error.
-            if self.utf8() {
-                let Ok(text) = s.to_str() else {
-                    return Ok(false);
-                };
-                self.quoted(b"", text.as_bytes(), out);
-            } else {
-                let py = item.py();
-                let encoding = PyString::new(py, self.quoting.encoding);
-                let encoded = match s.call_method1(intern!(py, "encode"), (encoding,)) {
-                    Ok(encoded) => encoded,
-                    Err(e) if e.is_instance_of::<PyUnicodeEncodeError>(py) => return Ok(false),
-                    Err(e) => return Err(e),
-                };
-                self.quoted(b"", encoded.cast::<PyBytes>()?.as_bytes(), out);
+            let mut encoded = Vec::new();
+            if !self.encode_str(s, &mut encoded)? {
+                return Ok(false);
             }
+            self.quoted(b"", &encoded, out);
         } else if let Ok(b) = item.cast_exact::<PyBytes>() {
             let prefix: &[u8] = if self.quoting.binary_prefix {
                 b"_binary"
@@ -298,6 +291,75 @@ impl<'py> Writer<'py> {
         Ok(true)
     }
 
+    /// Appends `s` in the connection charset; false when it has no form there (a lone
+    /// surrogate, a character the charset lacks): the fallback raises the driver's
+    /// error for it.
+    fn encode_str(&self, s: &Bound<'py, PyString>, out: &mut Vec<u8>) -> PyResult<bool> {
+        if self.utf8() {
+            let Ok(text) = s.to_str() else {
+                return Ok(false);
+            };
+            out.extend_from_slice(text.as_bytes());
+            return Ok(true);
+        }
+        let py = s.py();
+        let encoding = PyString::new(py, self.quoting.encoding);
+        match s.call_method1(intern!(py, "encode"), (encoding,)) {
+            Ok(encoded) => out.extend_from_slice(encoded.cast::<PyBytes>()?.as_bytes()),
+            Err(e) if e.is_instance_of::<PyUnicodeEncodeError>(py) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        Ok(true)
+    }
+
+    /// `item` as a binary-protocol parameter that the server reads as it reads the
+    /// literal `write_native` makes (a quoted string stays a string, `1.5e0` a double,
+    /// a Decimal's digits a decimal), its text appended to `buf`; None when the core
+    /// makes no literal for it here, or `_binary` bytes (a string of another charset).
+    pub fn binary(&self, item: &Bound<'py, PyAny>, buf: &mut Vec<u8>) -> PyResult<Option<Binary>> {
+        let start = buf.len();
+        let text = |buf: &Vec<u8>| Some(Binary::Text(start..buf.len()));
+        Ok(if item.is_none() {
+            self.has(Native::None).then_some(Binary::Null)
+        } else if let Ok(s) = item.cast_exact::<PyString>() {
+            self.encode_str(s, buf)?.then(|| text(buf)).flatten()
+        } else if let Ok(b) = item.cast_exact::<PyBytes>() {
+            buf.extend_from_slice(b.as_bytes());
+            (!self.quoting.binary_prefix).then(|| text(buf)).flatten()
+        } else if item.is_exact_instance_of::<PyInt>() {
+            match (item.extract::<i64>(), item.extract::<u64>()) {
+                _ if !self.has(Native::Int) => None,
+                (Ok(v), _) => Some(Binary::Int(v)),
+                (_, Ok(v)) => Some(Binary::UInt(v)),
+                _ => None, // beyond 64 bits: the server reads that literal as a decimal
+            }
+        } else if let Ok(b) = item.cast_exact::<PyBool>() {
+            self.has(Native::Bool)
+                .then(|| Binary::Int(i64::from(b.is_true())))
+        } else if let Ok(f) = item.cast_exact::<PyFloat>() {
+            (self.has(Native::Float) && f.value().is_finite()).then(|| Binary::Double(f.value()))
+        } else if item.is_exact_instance(&self.decimal) {
+            if !self.has(Native::Decimal) {
+                return Ok(None);
+            }
+            self.write_decimal(item, buf)?;
+            // More digits than DECIMAL holds: the server reads that literal as a double.
+            let digits = buf[start..].iter().filter(|b| b.is_ascii_digit()).count();
+            (digits <= MAX_DECIMAL_DIGITS).then_some(Binary::Decimal(start..buf.len()))
+        } else {
+            // Dates and times: their literal is a quoted string, so is the parameter.
+            let mut literal = Vec::new();
+            if !self.write_native(item, &mut literal)? {
+                return Ok(None);
+            }
+            match literal.as_slice() {
+                [b'\'', body @ .., b'\''] => buf.extend_from_slice(body),
+                _ => return Ok(None),
+            }
+            text(buf)
+        })
+    }
+
     /// `format(d, "f")`: str(d) is the same text whenever it is plain digits (no
     /// exponent, not NaN or Infinity), and much cheaper.
     fn write_decimal(&self, item: &Bound<'py, PyAny>, out: &mut Vec<u8>) -> PyResult<()> {
@@ -316,6 +378,21 @@ impl<'py> Writer<'py> {
         Ok(())
     }
 }
+
+/// A query argument as a binary-protocol parameter ([`Writer::binary`]); text is a
+/// range of the caller's buffer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Binary {
+    Null,
+    Int(i64),
+    UInt(u64),
+    Double(f64),
+    Decimal(Range<usize>),
+    Text(Range<usize>),
+}
+
+/// The digits a DECIMAL column holds at most.
+const MAX_DECIMAL_DIGITS: usize = 65;
 
 /// One literal per item of `args`: bytes, or what the fallback made.
 pub fn literals<'py>(

@@ -1,6 +1,7 @@
 //! The only module that uses pyo3: the `unshaken._native` extension.
 
 mod batch;
+mod bulk;
 mod connect_args;
 mod connection;
 mod convert;
@@ -21,6 +22,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<batch::Statements>()?;
     m.add_function(wrap_pyfunction!(batch::mogrify, m)?)?;
     m.add_function(wrap_pyfunction!(batch::statements, m)?)?;
+    m.add_function(wrap_pyfunction!(bulk::execute_bulk, m)?)?;
     m.add_function(wrap_pyfunction!(connection::escape_string, m)?)?;
     m.add_function(wrap_pyfunction!(connection::changes_literal_rules, m)?)?;
     m.add_function(wrap_pyfunction!(get_client_info, m)?)?;

@@ -2,6 +2,7 @@
 //! the server must be is the command machine's (`proto::session::command`); this
 //! file reads packets for it, performs what it asks and maps failures to `Error`.
 
+mod bulk;
 mod results;
 
 use super::login;
@@ -57,6 +58,8 @@ pub struct Conn {
     head: Option<Vec<ColumnDefinition>>,
     /// The server's greeting: its nonce and plugin start a COM_CHANGE_USER.
     greeting: Greeting,
+    /// The negotiated MariaDB extended capabilities.
+    mariadb_capabilities: u32,
 }
 
 impl Conn {
@@ -77,6 +80,7 @@ impl Conn {
             wire,
             greeting,
             capabilities,
+            mariadb_capabilities,
             status,
             ends,
         } = login::open(options, endpoint, hook)?;
@@ -97,6 +101,7 @@ impl Conn {
             stmt: Statement::new(options, Deadline::NEVER),
             head: None,
             greeting,
+            mariadb_capabilities,
         })
     }
 
@@ -253,7 +258,18 @@ impl Conn {
 
     /// A command whose reply is a single OK or ERR.
     fn simple(&mut self, cmd: u8, arg: &[u8], hook: &mut dyn Interrupt) -> Result<()> {
-        let stmt = Statement::new(&self.options, Deadline::NEVER);
+        self.simple_within(cmd, arg, Deadline::NEVER, hook)
+    }
+
+    /// `simple`, the whole command bounded by `deadline`.
+    fn simple_within(
+        &mut self,
+        cmd: u8,
+        arg: &[u8],
+        deadline: Deadline,
+        hook: &mut dyn Interrupt,
+    ) -> Result<()> {
+        let stmt = Statement::new(&self.options, deadline);
         self.start_command(cmd, arg, stmt, hook)?;
         self.machine.start();
         match self.read_reply(hook)? {

@@ -9,8 +9,12 @@ use crate::client::statement::Statement;
 use crate::consts::command::COM_QUERY;
 use crate::error::{cr, Error, Result};
 use crate::io::{Deadline, Interrupt, IoError, WaitOnly};
+use crate::proto::packets::bulk::PrepareOk;
 use crate::proto::session::command::CommandStep;
 use crate::wire::WireError;
+
+/// Row bytes after which a bounded `read_rows` batch ends early.
+const BATCH_BYTES: usize = 1 << 20;
 
 impl Conn {
     /// Send COM_QUERY and read the reply's head (and column definitions).
@@ -39,8 +43,10 @@ impl Conn {
         }
     }
 
-    /// Read up to `max` rows (0 = all) of the current result set into `out`.
-    /// Returns true when the result set has ended.
+    /// Read up to `max` rows (0 = all) of the current result set into `out`; a
+    /// bounded batch also ends once it holds `BATCH_BYTES` of rows, so large rows are
+    /// built (and their wire buffers freed and reused) a few at a time instead of a
+    /// whole batch of them held at once. Returns true when the result set has ended.
     pub fn read_rows(
         &mut self,
         max: usize,
@@ -50,15 +56,16 @@ impl Conn {
         if !self.in_rows() {
             return Ok(true);
         }
-        let mut n = 0;
-        while max == 0 || n < max {
+        let (mut n, mut bytes) = (0, 0);
+        while max == 0 || (n < max && bytes < BATCH_BYTES) {
             match self.step(hook)? {
                 Step::Row(row) => {
+                    bytes += row.len();
                     out.push(row);
                     n += 1;
                 }
                 Step::End => return Ok(true),
-                Step::Reply(_) | Step::Continue => unreachable_phase()?,
+                Step::Reply(_) | Step::Continue | Step::Prepared(_) => unreachable_phase()?,
             }
         }
         Ok(false)
@@ -132,7 +139,7 @@ impl Conn {
             match self.step(hook)? {
                 Step::Reply(reply) => return Ok(reply),
                 Step::Continue => {}
-                Step::Row(_) | Step::End => unreachable_phase()?,
+                Step::Row(_) | Step::End | Step::Prepared(_) => unreachable_phase()?,
             }
         }
     }
@@ -150,7 +157,7 @@ impl Conn {
 
     /// Read one packet and advance the phase. An interruption or timeout while
     /// reading cancels the statement (if enabled) so the session stays usable.
-    fn step(&mut self, hook: &mut dyn Interrupt) -> Result<Step> {
+    pub(super) fn step(&mut self, hook: &mut dyn Interrupt) -> Result<Step> {
         let packet = match self.wire.read_packet(self.stmt.limit, hook) {
             Ok(p) => p,
             Err(WireError::Io(e @ (IoError::Interrupted | IoError::TimedOut)))
@@ -185,6 +192,7 @@ impl Conn {
             }
             CommandStep::EndOfRows => Ok(Step::End),
             CommandStep::Done => Ok(Step::Reply(Reply::Done)),
+            CommandStep::Prepared(ok) => Ok(Step::Prepared(ok)),
             CommandStep::Failed(err) => Err(Error::server(&err)),
             CommandStep::LocalFile(name) => {
                 let sent = self
@@ -270,8 +278,9 @@ impl Conn {
     }
 }
 
-enum Step {
+pub(super) enum Step {
     Reply(Reply),
+    Prepared(PrepareOk),
     Row(Bytes),
     End,
     Continue,

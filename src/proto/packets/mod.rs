@@ -1,6 +1,7 @@
 //! One file per packet family; each type has decode() and, where the client sends
 //! it (or tests need it), encode().
 
+pub mod bulk;
 pub mod column;
 pub mod command;
 pub mod generic;

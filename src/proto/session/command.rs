@@ -3,6 +3,8 @@
 //! for a local file) and what comes next. No IO, no clock: `client/` runs it over
 //! the wire and performs what it asks for (file upload, cancel and drain).
 
+use super::super::packets::bulk::PrepareOk;
+use super::super::packets::generic::ERR_HEADER;
 use super::super::packets::{ColumnDefinition, EofPacket, ErrPacket, OkPacket};
 use super::super::{ProtoError, Result};
 use super::query::{classify_head, classify_row, QueryHead, RowEnd};
@@ -39,6 +41,8 @@ pub enum CommandStep {
     /// The server asks for this local file: send its contents (or nothing) and an
     /// empty packet, then feed the server's reply.
     LocalFile(Vec<u8>),
+    /// COM_STMT_PREPARE's reply is complete.
+    Prepared(PrepareOk),
 }
 
 /// What the server sends next.
@@ -56,6 +60,13 @@ enum Phase {
     Rows,
     /// Another result of a multi-statement follows; [`Command::next_result`] starts it.
     MoreResults,
+    /// COM_STMT_PREPARE's first packet: its OK or an ERR.
+    PrepareHead,
+    /// Parameter and column definitions (and their EOFs) still to come; not kept.
+    PrepareDefs {
+        ok: PrepareOk,
+        left: u32,
+    },
 }
 
 /// One session's command phase: the phase, server status, the last OK's figures and
@@ -86,6 +97,12 @@ impl Command {
     pub fn start(&mut self) {
         self.forget();
         self.phase = Phase::Head;
+    }
+
+    /// COM_STMT_PREPARE was sent: its reply comes next.
+    pub fn start_prepare(&mut self) {
+        self.forget();
+        self.phase = Phase::PrepareHead;
     }
 
     /// Forget the previous statement's figures (a command whose reply is not fed
@@ -135,6 +152,19 @@ impl Command {
                 Ok(self.begin_rows(columns))
             }
             Phase::Rows => self.row(payload),
+            Phase::PrepareHead if payload.first() == Some(&ERR_HEADER) => {
+                Ok(CommandStep::Failed(ErrPacket::decode(payload)?))
+            }
+            Phase::PrepareHead => {
+                let ok = PrepareOk::decode(payload)?;
+                let eofs = match self.capabilities & CLIENT_DEPRECATE_EOF {
+                    0 => u32::from(ok.params > 0) + u32::from(ok.columns > 0),
+                    _ => 0,
+                };
+                let left = u32::from(ok.params) + u32::from(ok.columns) + eofs;
+                Ok(self.prepare_defs(ok, left))
+            }
+            Phase::PrepareDefs { ok, left } => Ok(self.prepare_defs(ok, left - 1)),
             Phase::Idle | Phase::MoreResults => {
                 Err(ProtoError::Malformed("a packet nobody asked for"))
             }
@@ -162,6 +192,15 @@ impl Command {
                 self.columns(columns, Vec::with_capacity(n.min(4096)))
             }
         }
+    }
+
+    fn prepare_defs(&mut self, ok: PrepareOk, left: u32) -> CommandStep {
+        if left == 0 {
+            self.last.warnings = ok.warnings;
+            return CommandStep::Prepared(ok);
+        }
+        self.phase = Phase::PrepareDefs { ok, left };
+        CommandStep::Wait
     }
 
     fn columns(&mut self, left: u64, columns: Vec<ColumnDefinition>) -> Result<CommandStep> {

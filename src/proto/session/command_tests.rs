@@ -532,3 +532,49 @@ fn garbage_in_every_phase_never_panics() {
         }
     }
 }
+
+fn prepare_ok(id: u32, columns: u16, params: u16) -> Vec<u8> {
+    let mut p = vec![0];
+    p.extend_from_slice(&id.to_le_bytes());
+    p.extend_from_slice(&columns.to_le_bytes());
+    p.extend_from_slice(&params.to_le_bytes());
+    p.extend_from_slice(&[0, 0, 0]);
+    p
+}
+
+#[test]
+fn prepare_reply_skips_definitions_then_is_idle() {
+    for (caps, eofs) in [(CLIENT_DEPRECATE_EOF, 0), (0, 2)] {
+        let mut m = Command::new(caps, SERVER_STATUS_AUTOCOMMIT);
+        m.start_prepare();
+        assert_eq!(m.packet(&prepare_ok(5, 1, 2)).unwrap(), CommandStep::Wait);
+        for _ in 0..(3 + eofs - 1) {
+            assert!(!m.is_idle());
+            assert_eq!(m.packet(&column("p")).unwrap(), CommandStep::Wait);
+        }
+        let step = m.packet(&end_of_rows(SERVER_STATUS_AUTOCOMMIT)).unwrap();
+        let CommandStep::Prepared(ok) = step else {
+            panic!("{step:?}")
+        };
+        assert_eq!((ok.statement_id, ok.columns, ok.params), (5, 1, 2));
+        assert!(m.is_idle());
+        assert!(m.packet(&column("extra")).is_err(), "nothing more is owed");
+    }
+}
+
+#[test]
+fn prepare_without_definitions_and_refused_prepare() {
+    let mut m = Command::new(0, SERVER_STATUS_AUTOCOMMIT);
+    m.start_prepare();
+    let step = m.packet(&prepare_ok(1, 0, 0)).unwrap();
+    assert!(matches!(step, CommandStep::Prepared(_)), "{step:?}");
+    assert!(m.is_idle());
+    m.start_prepare();
+    assert!(matches!(m.packet(&err(1064)).unwrap(), CommandStep::Failed(e) if e.code == 1064));
+    assert!(m.is_idle());
+    m.start_prepare();
+    assert!(
+        m.packet(&[0, 1]).is_err(),
+        "a truncated prepare OK is malformed"
+    );
+}

@@ -168,9 +168,9 @@ impl Handshake {
             Some(Algorithm::Zstd(_)) => CLIENT_COMPRESS,
         };
         let caps = wanted & g.capabilities;
-        // No MariaDB extensions requested yet (progress reports, bulk, metadata cache);
-        // when some are, mask them with the greeting's mariadb_capabilities.
-        let mariadb_caps: u32 = 0;
+        // Of MariaDB's extensions only bulk execution (executemany); progress reports
+        // and the metadata cache change what the server sends and are not asked for.
+        let mariadb_caps = g.mariadb_capabilities & MARIADB_CLIENT_STMT_BULK_OPERATIONS;
 
         // The server's default plugin; one we do not implement is answered with
         // mysql_native_password, and the server switches to the account's plugin
@@ -524,8 +524,11 @@ mod tests {
     fn replays_captured_login() {
         let mut hs = Handshake::new(capture_config());
         let sent = send(hs.greeting(&captured("a", "greeting")).unwrap());
-        // Byte for byte what the real server accepted.
-        assert_eq!(sent, captured("a", "response"));
+        // Byte for byte what the real server accepted, but for the MariaDB capabilities
+        // in the filler (bytes 28..32): the capture predates asking for bulk execution.
+        let mut want = captured("a", "response");
+        want[28..32].copy_from_slice(&MARIADB_CLIENT_STMT_BULK_OPERATIONS.to_le_bytes());
+        assert_eq!(sent, want);
         let caps = hs.capabilities();
         // MariaDB clears bit 0 (CLIENT_LONG_PASSWORD, which it reads as CLIENT_MYSQL).
         assert_eq!(
@@ -536,7 +539,10 @@ mod tests {
             caps & (CLIENT_SESSION_TRACK | CLIENT_SSL | CLIENT_COMPRESS),
             0
         );
-        assert_eq!(hs.mariadb_capabilities(), 0);
+        assert_eq!(
+            hs.mariadb_capabilities(),
+            MARIADB_CLIENT_STMT_BULK_OPERATIONS
+        );
         assert_eq!(hs.plugin(), MYSQL_NATIVE_PASSWORD);
         assert!(hs.server().unwrap().is_mariadb());
         let ok = OkPacket {
