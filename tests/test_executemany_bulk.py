@@ -151,6 +151,10 @@ def test_placeholders_the_server_does_not_see_run_as_queries(conn, table):
     assert got[:3] == (2, 2, None)
     assert [r[5] for r in _dump(conn.cursor(), name)[:2]] == ["a", "b"]
     assert got[3].get("close") == 1 and got[3].get("execute", 0) == 0, got[3]
+    # A `?` of the statement's own (here where the text protocol reads it as an
+    # error) is never taken for a placeholder: the rows run as queries.
+    got = _run(conn, f"UPDATE {name} SET s = '%s', u = ? WHERE id = %s", [("c", 1)], True)
+    assert got[2][0] == 1064 and "prepare" not in got[3], got
     # A statement the server cannot prepare raises its own error, as a query.
     got = _run(conn, f"UPDATE {name} SET nope = %s WHERE id = %s", [(1, 1)], True)
     assert got[2][0] == 1054

@@ -331,7 +331,8 @@ class BaseCursor:
         # Not for a subclass that sees each statement (its execute() or _query()).
         stock = (type(self).execute is BaseCursor.execute and self._binds_natively()
                  and type(self)._query in (BaseCursor._query, CursorStoreResultMixIn._query))
-        if not (stock and self.bulk_executemany and _BULK_HEAD[type(text)].match(text)
+        head = _BULK_HEAD[str if isinstance(text, str) else bytes]
+        if not (stock and self.bulk_executemany and head.match(text)
                 and _is_executemany_dml(text)):
             return None, args
         policy = db._literal_policy()
