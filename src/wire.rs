@@ -207,7 +207,8 @@ impl Wire {
 ///
 /// A read of one chunk goes through `scratch`, zeroed once: growing `buf` by a
 /// zeroed chunk per read cost a 64 KiB memset per statement (more than copying a
-/// short reply). A larger wanted packet is read into `buf` itself.
+/// short reply). A larger wanted packet is read into `buf`'s spare capacity, not
+/// zeroed first (a 1 MiB memset per step of a large row).
 fn fill(
     stream: &mut Stream,
     buf: &mut BytesMut,
@@ -225,10 +226,9 @@ fn fill(
         buf.extend_from_slice(&scratch[..got]);
         return Ok(());
     }
-    let start = buf.len();
-    buf.resize(start + room, 0);
-    let got = stream.read(&mut buf[start..], deadline, hook);
-    buf.truncate(start + *got.as_ref().unwrap_or(&0));
-    got?;
+    buf.reserve(room);
+    let got = stream.read_uninit(&mut buf.spare_capacity_mut()[..room], deadline, hook)?;
+    // SAFETY: read_uninit initialized the first `got` bytes of the spare capacity.
+    unsafe { buf.set_len(buf.len() + got) };
     Ok(())
 }

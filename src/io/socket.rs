@@ -1,3 +1,4 @@
+use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -94,12 +95,32 @@ impl Socket {
         deadline: Deadline,
         hook: &mut dyn Interrupt,
     ) -> Result<usize, IoError> {
+        // SAFETY: the same memory seen as possibly uninitialized; `read_uninit` only
+        // ever writes received bytes into it, never uninitialized ones.
+        let buf = unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) };
+        self.read_uninit(buf, deadline, hook)
+    }
+
+    /// `read` into memory that need not be initialized (a buffer's spare capacity,
+    /// so a large read costs no memset first). On `Ok(n)` the first `n` bytes of
+    /// `buf` hold what was received; nothing else of it was written.
+    pub fn read_uninit(
+        &mut self,
+        buf: &mut [MaybeUninit<u8>],
+        deadline: Deadline,
+        hook: &mut dyn Interrupt,
+    ) -> Result<usize, IoError> {
         // recv() into an empty buffer returns 0, which would look like EOF.
         if buf.is_empty() {
             return Ok(0);
         }
         loop {
-            match socket::recv(self.fd.as_raw_fd(), buf, MsgFlags::empty()) {
+            // SAFETY: recv writes at most buf.len() bytes at buf's start and says how
+            // many; the fd is ours and open for the call.
+            let n = unsafe {
+                nix::libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0)
+            };
+            match Errno::result(n).map(|n| n as usize) {
                 Ok(0) => return Err(IoError::Eof),
                 Ok(n) => {
                     self.stats.bytes_in += n as u64;
@@ -303,6 +324,29 @@ mod tests {
         let l = TcpListener::bind("127.0.0.1:0").expect("bind");
         l.local_addr().expect("local_addr")
         // `l` drops here: nothing listens on that port any more.
+    }
+
+    #[test]
+    fn read_uninit_fills_only_what_arrived_and_sees_eof() {
+        use std::io::Write;
+        let (a, mut b) = std::os::unix::net::UnixStream::pair().expect("socketpair");
+        let mut sock = Socket::from_fd(OwnedFd::from(a)).expect("socket");
+        b.write_all(b"abc").expect("write");
+        let mut buf: Vec<u8> = Vec::with_capacity(64);
+        let got = sock
+            .read_uninit(buf.spare_capacity_mut(), Deadline::NEVER, &mut NoInterrupt)
+            .expect("read");
+        assert_eq!(got, 3);
+        // SAFETY: read_uninit initialized the first `got` bytes.
+        unsafe { buf.set_len(got) };
+        assert_eq!(buf, b"abc");
+        assert_eq!(sock.stats().bytes_in, 3);
+        let mut none: [MaybeUninit<u8>; 0] = [];
+        let empty = sock.read_uninit(&mut none, Deadline::NEVER, &mut NoInterrupt);
+        assert!(matches!(empty, Ok(0)), "an empty buffer is not EOF");
+        drop(b);
+        let eof = sock.read_uninit(buf.spare_capacity_mut(), Deadline::NEVER, &mut NoInterrupt);
+        assert!(matches!(eof, Err(IoError::Eof)));
     }
 
     #[test]

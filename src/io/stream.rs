@@ -27,6 +27,25 @@ impl Stream {
         }
     }
 
+    /// `read` into memory that need not be initialized (see `Socket::read_uninit`);
+    /// over TLS it is zeroed first, as rustls reads into initialized memory.
+    pub fn read_uninit(
+        &mut self,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+        deadline: Deadline,
+        hook: &mut dyn Interrupt,
+    ) -> Result<usize, IoError> {
+        match self {
+            Stream::Plain(s) => s.read_uninit(buf, deadline, hook),
+            Stream::Tls(s) => {
+                buf.fill(std::mem::MaybeUninit::new(0));
+                // SAFETY: every byte was just initialized.
+                let buf = unsafe { &mut *(buf as *mut [_] as *mut [u8]) };
+                s.read(buf, deadline, hook)
+            }
+        }
+    }
+
     /// Wait until a plain socket is readable, before a read that is sure to find
     /// nothing yet (the reply to a command just sent): it saves the read that would
     /// say EAGAIN. Over TLS nothing is waited for here (the TLS layer may hold
