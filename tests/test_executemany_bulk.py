@@ -212,3 +212,144 @@ def test_numbers_beyond_the_parameter_types_run_as_queries(conn, table):
         seen.append((got[:3], [r[5] for r in _dump(cur, name)[:3]]))
     assert seen[0] == seen[1] == ((3, 3, None), [str(2**64), "1" * 70, str(-(2**63))])
     conn.rollback()
+
+
+# -- what an attacker's review found (each failed before its fix) --------------------
+
+
+def _twins(conn, table, query, rows, tag, **cursor_attrs):
+    """The same executemany on twin tables, bulk and loop: (outcome, table) each."""
+    seen = []
+    for bulk in (True, False):
+        name = table(f"{tag}{int(bulk)}")
+        cur = conn.cursor()
+        for k, v in cursor_attrs.items():
+            setattr(cur, k, v)
+        cur.bulk_executemany = bulk
+        before = _stmt_counters(cur)
+        try:
+            out = ("ok", cur.executemany(query.format(t=name), rows()), cur.rowcount)
+        except Exception as e:  # noqa: BLE001 - class and args are compared
+            out = ("error", type(e).__name__, getattr(e, "args", ()))
+        seen.append((out, _dump(conn.cursor(), name), _delta(before, _stmt_counters(cur))))
+        conn.rollback()
+    return seen
+
+
+def test_a_none_row_fails_as_in_the_loop(conn, table):
+    (bulk, got, _), (loop, want, _) = _twins(
+        conn, table, "UPDATE {t} SET s = %s WHERE id = %s",
+        lambda: [("a", 1), None, ("c", 3)], "bk_none")
+    assert bulk == loop and bulk[0] == "error", (bulk, loop)
+    assert got == want
+
+
+def test_rows_before_a_raising_iterator_ran(conn, table):
+    def rows():
+        yield ("a", 1)
+        yield ("b", 2)
+        raise ValueError("the caller's generator failed")
+
+    (bulk, got, counters), (loop, want, _) = _twins(
+        conn, table, "UPDATE {t} SET s = %s WHERE id = %s", rows, "bk_raise")
+    assert bulk == loop == ("error", "ValueError", ("the caller's generator failed",))
+    assert got == want and [r[5] for r in got[:2]] == ["a", "b"]
+    assert counters["prepare"] == counters["close"] == 1
+
+
+def test_batches_stay_under_max_stmt_length(conn, table, driver):
+    name = table("bk_len", rows=40)
+    cur = conn.cursor()
+    cur.execute(f"ALTER TABLE {name} MODIFY s VARCHAR(3000)")
+    cur.max_stmt_length = 1000
+    before = conn.stats()["queries"]
+    rows = [("x" * 300, i) for i in range(1, 31)] + [("y" * 2500, 31)]
+    assert cur.executemany(f"UPDATE {name} SET s = %s WHERE id = %s", rows) == 31
+    # Three 300-byte rows per command (10 commands), and the 2,500-byte row alone.
+    assert conn.stats()["queries"] - before == 11
+    assert [len(r[5] or "") for r in _dump(cur, name)[:32]] == [300] * 30 + [2500, 0]
+
+
+def _open_statements(cur):
+    cur.execute("SHOW GLOBAL STATUS LIKE 'Prepared_stmt_count'")
+    return int(cur.fetchall()[0][1])
+
+
+def test_an_interrupted_prepare_leaves_no_statement(connect, table):
+    """A deadline while the prepare's reply is read: the cancel's drain sees the
+    statement prepared after all and closes it (or the server was stopped before it
+    prepared anything)."""
+    conn = connect()
+    name = table("bk_prep")
+    query = f"UPDATE {name} SET s = 'x' WHERE id IN ({','.join(['%s'] * 60000)})"
+    cur = conn.cursor()
+    before = _open_statements(cur)
+    for timeout in (0.002, 0.005, 0.01, 0.02):
+        conn.query_timeout = timeout
+        with pytest.raises(conn.OperationalError):
+            cur.executemany(query, [tuple(range(60000))] * 2)
+        conn.query_timeout = None
+        assert _open_statements(cur) == before  # (and the connection is usable)
+
+
+@pytest.mark.parametrize("query", [
+    "DELETE FROM {t} WHERE id > %s LIMIT %s",
+    "UPDATE {t} SET s = %s COLLATE utf8mb4_bin WHERE id = %s",
+    "UPDATE {t} SET at = NOW(6), s = %s WHERE id = %s",
+])
+def test_literal_only_syntax_and_per_statement_functions_run_as_queries(conn, table, query):
+    rows = [(0, 1), ("2", 2)] if "LIMIT" in query else [("a", 1), ("b", 2)]
+    (bulk, got, counters), (loop, want, _) = _twins(conn, table, query, lambda: rows, "bk_lit")
+    assert "prepare" not in counters, counters
+    assert bulk == loop
+    if "NOW" not in query:  # (two runs, two times)
+        assert got == want
+
+
+@pytest.mark.parametrize("value", [Decimal("NaN"), Decimal("-Infinity"), Decimal("-0.000"),
+                                   -(2**63)], ids=str)
+def test_values_whose_literal_reads_otherwise_run_as_queries(conn, table, value):
+    (bulk, got, _), (loop, want, _) = _twins(
+        conn, table, "UPDATE {t} SET s = -%s WHERE id = %s", lambda: [(value, 1)], "bk_val")
+    assert (bulk, got) == (loop, want)
+
+
+def test_subclasses_that_see_each_statement_get_them_all(connect, server_kwargs, table,
+                                                         driver):
+    class Rewriting(driver.connections.Connection):
+        def query(self, q):
+            return super().query(q.replace(b"'x'", b"'X'"))
+
+    name = table("bk_sub")
+    conn = Rewriting(**server_kwargs, autocommit=True)
+    try:
+        conn.cursor().executemany(f"UPDATE {name} SET s = %s WHERE id = %s", [("x", 1)])
+        assert _dump(conn.cursor(), name)[0][5] == "X"
+    finally:
+        conn.close()
+
+    class Counting(driver.cursors.Cursor):
+        results = 0
+
+        def _do_get_result(self, db):
+            Counting.results += 1
+            return super()._do_get_result(db)
+
+    conn = connect(autocommit=True)
+    conn.cursor(Counting).executemany(f"UPDATE {name} SET s = %s WHERE id = %s",
+                                      [("a", 1), ("b", 2)])
+    assert Counting.results == 2
+
+
+def test_a_reused_row_object_counts_as_the_loop(conn, table):
+    def rows():
+        row = ["a", 1]
+        yield row
+        row[0] = bytearray(b"b")  # no binary form: from here on, queries
+        row[1] = 2
+        yield row
+
+    (bulk, got, _), (loop, want, _) = _twins(
+        conn, table, "UPDATE {t} SET s = %s WHERE id = %s", rows, "bk_reuse")
+    assert bulk == loop == ("ok", 2, 2)
+    assert got == want

@@ -152,11 +152,11 @@ def mogrify(conn: Connection, query: bytes, args: Any, policy: _Policy) -> bytes
 def statements(conn: Connection, head: bytes, row: bytes, tail: bytes, rows: Any,
                policy: _Policy | None, fallback_row: Callable[[Any], bytes],
                max_length: int | None = None) -> Statements: ...
-# executemany() by bulk execution: None (nothing read), or
-# (affected_rows, insert_id, warnings, first row not run, last row run).
+# executemany() by bulk execution: None (nothing read), or (rows run, affected_rows,
+# insert_id, warnings, (first row not run,) or None, last row run).
 def execute_bulk(conn: Connection, query: bytes, rows: Iterator[Any], policy: _Policy,
-                 timeout: float | None = None,
-                 ) -> tuple[int, int, int, Any | None, Any | None] | None: ...
+                 max_length: int, timeout: float | None = None,
+                 ) -> tuple[int, int, int, int, tuple[Any] | None, Any | None] | None: ...
 def escape_string(s: bytes) -> bytes: ...  # backslash style, no connection
 def changes_literal_rules(sql: bytes) -> bool: ...  # may this change character_set_client or sql_mode?
 def get_client_info() -> str: ...

@@ -68,9 +68,23 @@ _DML_RULES = {
             re.compile(_RETURNING.encode(), re.IGNORECASE), b";"),
 }
 # executemany() statements that run by MariaDB's bulk execution: one UPDATE or DELETE
-# (a bulk INSERT would report the first row's insert id, a loop the last one's).
-_BULK_HEAD = {str: re.compile(r"\s*(?:UPDATE|DELETE)\b", re.IGNORECASE),
-              bytes: re.compile(rb"\s*(?:UPDATE|DELETE)\b", re.IGNORECASE)}
+# (a bulk INSERT would report the first row's insert id, a loop the last one's) ...
+_BULK_HEAD = r"\s*(?:UPDATE|DELETE)\b"
+# ... and none of what reads an argument otherwise as a literal than as a parameter
+# (`LIMIT '1'` is an error, a parameter is not; `-5 COLLATE x` is minus a string), or
+# what is evaluated once per statement (the bulk is one: NOW() would be the same for
+# every row).
+_BULK_NEVER = (r"\b(?:LIMIT|OFFSET|COLLATE|NOW|CURRENT_(?:TIMESTAMP|DATE|TIME)|CURDATE|CURTIME"
+               r"|LOCALTIME(?:STAMP)?|UTC_(?:TIMESTAMP|DATE|TIME)|UNIX_TIMESTAMP)\b")
+_BULK_RULES = {
+    str: (re.compile(_BULK_HEAD, re.IGNORECASE), re.compile(_BULK_NEVER, re.IGNORECASE)),
+    bytes: (re.compile(_BULK_HEAD.encode(), re.IGNORECASE),
+            re.compile(_BULK_NEVER.encode(), re.IGNORECASE)),
+}
+# The cursor methods a bulk executemany stands in for: a subclass that overrides one
+# sees every statement, so it gets them all.
+_BULK_STOCK_HOOKS = ("execute", "_mogrify", "_query", "_do_get_result", "_get_result",
+                     "_post_get_result")
 _END = object()
 # Server errors after which the rest of a batch cannot be trusted to be drained
 # (packet too large, connection killed, interaction timeout): the connection is
@@ -328,12 +342,12 @@ class BaseCursor:
         one: from the first whose arguments have no binary form."""
         db = self._get_db()
         text = query if isinstance(query, (str, bytes)) else bytes(query)
-        # Not for a subclass that sees each statement (its execute() or _query()).
-        stock = (type(self).execute is BaseCursor.execute and self._binds_natively()
-                 and type(self)._query in (BaseCursor._query, CursorStoreResultMixIn._query))
-        head = _BULK_HEAD[str if isinstance(text, str) else bytes]
+        head, never = _BULK_RULES[str if isinstance(text, str) else bytes]
+        cls = type(self)
+        stock = db._one_crossing and all(
+            getattr(cls, name).__module__ == __name__ for name in _BULK_STOCK_HOOKS)
         if not (stock and self.bulk_executemany and head.match(text)
-                and _is_executemany_dml(text)):
+                and _is_executemany_dml(text) and never.search(text) is None):
             return None, args
         policy = db._literal_policy()
         if policy is None:
@@ -347,12 +361,14 @@ class BaseCursor:
         self._discard()
         self._result = None
         self.rowcount = self.lastrowid = None
-        done = _native.execute_bulk(db._conn, template, rows, policy, db.query_timeout)
+        done = _native.execute_bulk(db._conn, template, rows, policy, self.max_stmt_length,
+                                    db.query_timeout)
         if done is None:
             return None, rows
-        affected, insert_id, warnings, rest, last = done
-        if rest is first:
-            return None, itertools.chain((first,), rows)  # nothing ran
+        ran, affected, insert_id, warnings, rest, last = done
+        rest = () if rest is None else itertools.chain(rest, rows)
+        if not ran:
+            return None, rest
         db._ok_insert_id = insert_id
         self.lastrowid = insert_id
         self.warning_count = warnings
@@ -360,7 +376,7 @@ class BaseCursor:
         self.rownumber = 0
         self._rows = ()
         self._executed = self._mogrify(template, last)  # the last statement, as a loop's
-        return affected, (() if rest is None else itertools.chain((rest,), rows))
+        return affected, rest
 
     def _execute_each(self, query, args):
         """execute(query, arg) for each arg, lazily, yielding each affected row count.

@@ -12,38 +12,39 @@ use super::literal::{Binary, Writer};
 use crate::client::{timeout_limit, BulkRows, BulkValue, Deadline};
 use crate::value::template::{Shape, Template};
 
-/// Parameter bytes after which a batch is sent (far below any max_allowed_packet).
-const BATCH_BYTES: usize = 1 << 20;
-
 /// The figures of the rows run: affected rows (summed), the last insert id, warnings
 /// (summed).
 type Figures = (u64, u64, u16);
 
-/// What [`execute_bulk`] did: its figures, the first row not run, the last row run.
+/// What [`execute_bulk`] did: rows run, their figures, the first row not run (in a
+/// 1-tuple: a row may be None), the last row run.
 type Outcome<'py> = Option<(
     u64,
     u64,
+    u64,
     u16,
-    Option<Bound<'py, PyAny>>,
+    Option<(Bound<'py, PyAny>,)>,
     Option<Bound<'py, PyAny>>,
 )>;
 
 /// Run `query` (`%s` placeholders only) once per item of the iterator `rows` by bulk
 /// execution. None when the template is not one (or `rows` is empty); nothing of
-/// `rows` was read then. Else `(affected_rows, insert_id, warnings, rest, last)`: `rest` is
+/// `rows` was read then. Else `(ran, affected_rows, insert_id, warnings, rest, last)`:
+/// `ran` rows were run in batches of at most `max_length` bytes; `rest`, a 1-tuple of
 /// the first row not run, for the caller to run with the rows after it one by one:
 /// the first with no binary form here (a type the core makes no literal for, a row
 /// of the wrong shape), or the very first when bulk execution cannot start (the
 /// server has none, cannot prepare the statement, or it returns rows); `last` is the
 /// last row run.
 #[pyfunction]
-#[pyo3(signature = (conn, query, rows, policy, timeout=None))]
+#[pyo3(signature = (conn, query, rows, policy, max_length, timeout=None))]
 pub fn execute_bulk<'py>(
     py: Python<'py>,
     conn: &Bound<'py, Connection>,
     query: &[u8],
     rows: &Bound<'py, PyAny>,
     policy: Policy,
+    max_length: usize,
     timeout: Option<f64>,
 ) -> PyResult<Outcome<'py>> {
     // A `?` of the statement's own would be taken for a placeholder by the server.
@@ -70,7 +71,7 @@ pub fn execute_bulk<'py>(
     };
     // A first row with no binary form (an encoder of the user's, say) is not worth
     // a prepare: it goes back, with nothing run.
-    let nothing_run = |first| Ok(Some((0, 0, 0, Some(first), None)));
+    let nothing_run = |first| Ok(Some((0, 0, 0, 0, Some((first,)), None)));
     if !bind(&writer, &first, n, &mut Vec::new(), &mut Vec::new())? {
         return nothing_run(first);
     }
@@ -97,9 +98,15 @@ pub fn execute_bulk<'py>(
         limit,
         figures: (0, 0, 0),
         open: true,
+        ran: 0,
         last: None,
     };
-    let outcome = run.rows(&writer, n, std::iter::once(Ok(first)).chain(rows));
+    let outcome = run.rows(
+        &writer,
+        n,
+        max_length,
+        std::iter::once(Ok(first)).chain(rows),
+    );
     if run.open {
         // Not closed with a batch (the rows ended between batches, or binding failed).
         let closed = me.command(py, move |c, _, hook| match c.is_idle() {
@@ -110,9 +117,11 @@ pub fn execute_bulk<'py>(
             closed?;
         }
     }
-    let rest = outcome?;
+    let rest = outcome?.map(|row| (row,));
     let (affected, insert_id, warnings) = run.figures;
-    Ok(Some((affected, insert_id, warnings, rest, run.last)))
+    Ok(Some((
+        run.ran, affected, insert_id, warnings, rest, run.last,
+    )))
 }
 
 /// One bulk executemany on a prepared statement.
@@ -123,17 +132,22 @@ struct Run<'a, 'py> {
     figures: Figures,
     /// The statement is still prepared on the server.
     open: bool,
-    /// The last row put in a batch (cursor._executed shows its statement).
+    /// Rows put in a batch so far, and the last one (cursor._executed shows its
+    /// statement).
+    ran: u64,
     last: Option<Bound<'py, PyAny>>,
 }
 
 impl<'py> Run<'_, 'py> {
-    /// Bind and send the rows in batches; the first row without a binary form is
-    /// returned unsent.
+    /// Bind and send the rows in batches of at most `max_length` bytes (a larger row
+    /// goes alone); the first row without a binary form is returned unsent. When
+    /// reading or binding a row raises, the rows before it are sent first, as a loop
+    /// would have run them, and then the error is raised.
     fn rows(
         &mut self,
         writer: &Writer<'py>,
         n: usize,
+        max_length: usize,
         rows: impl Iterator<Item = PyResult<Bound<'py, PyAny>>>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let py = writer.py();
@@ -141,26 +155,37 @@ impl<'py> Run<'_, 'py> {
         let (mut buf, mut args) = (Vec::new(), Vec::with_capacity(n));
         let mut rest = None;
         for row in rows {
-            let row = row?;
-            buf.clear();
-            args.clear();
-            if !bind(writer, &row, n, &mut buf, &mut args)? {
-                rest = Some(row);
-                break;
-            }
+            let bound = row.and_then(|row| {
+                buf.clear();
+                args.clear();
+                Ok((bind(writer, &row, n, &mut buf, &mut args)?, row))
+            });
+            let row = match bound {
+                Ok((true, row)) => row,
+                Ok((false, row)) => {
+                    rest = Some(row);
+                    break;
+                }
+                Err(e) => {
+                    if !batch.is_empty() {
+                        self.send(py, &batch, true)?;
+                    }
+                    return Err(e);
+                }
+            };
             let values: Vec<BulkValue<'_>> = args.iter().map(|a| value(a, &buf)).collect();
-            if !batch.push(&values) {
-                // Types other than the batch's: the batch goes first, this row starts
-                // the next (an empty batch takes any types).
+            let too_long = batch.size() + BulkRows::row_size(&values) > max_length;
+            if !batch.is_empty() && (too_long || !batch.push(&values)) {
+                // Too long with this row, or this row's types are not the batch's: the
+                // batch goes first and this row starts the next (which takes any types).
                 self.send(py, &batch, false)?;
                 batch.clear();
+            }
+            if batch.is_empty() {
                 batch.push(&values);
             }
+            self.ran += 1;
             self.last = Some(row);
-            if batch.size() >= BATCH_BYTES {
-                self.send(py, &batch, false)?;
-                batch.clear();
-            }
         }
         if !batch.is_empty() {
             self.send(py, &batch, true)?;

@@ -329,6 +329,12 @@ impl<'py> Writer<'py> {
         } else if item.is_exact_instance_of::<PyInt>() {
             match (item.extract::<i64>(), item.extract::<u64>()) {
                 _ if !self.has(Native::Int) => None,
+                // The literal -9223372036854775808 is minus a number beyond BIGINT: a
+                // decimal, as the server reads it.
+                (Ok(i64::MIN), _) => {
+                    buf.extend_from_slice(i64::MIN.to_string().as_bytes());
+                    Some(Binary::Decimal(start..buf.len()))
+                }
                 (Ok(v), _) => Some(Binary::Int(v)),
                 (_, Ok(v)) => Some(Binary::UInt(v)),
                 _ => None, // beyond 64 bits: the server reads that literal as a decimal
@@ -343,9 +349,16 @@ impl<'py> Writer<'py> {
                 return Ok(None);
             }
             self.write_decimal(item, buf)?;
-            // More digits than DECIMAL holds: the server reads that literal as a double.
-            let digits = buf[start..].iter().filter(|b| b.is_ascii_digit()).count();
-            (digits <= MAX_DECIMAL_DIGITS).then_some(Binary::Decimal(start..buf.len()))
+            let text = &buf[start..];
+            let digits = text.iter().filter(|b| b.is_ascii_digit()).count();
+            // Not a plain number (NaN, Infinity: the literal is a column name), more
+            // digits than DECIMAL holds (the server reads that literal as a double), or
+            // minus zero (the server's negation of 0.000 is 0): only the literal says it.
+            let plain = text.iter().all(|b| b.is_ascii_digit() || b"-.".contains(b));
+            let minus_zero =
+                text.first() == Some(&b'-') && !text.iter().any(|b| b"123456789".contains(b));
+            (plain && !minus_zero && digits <= MAX_DECIMAL_DIGITS)
+                .then_some(Binary::Decimal(start..buf.len()))
         } else {
             // Dates and times: their literal is a quoted string, so is the parameter.
             let mut literal = Vec::new();

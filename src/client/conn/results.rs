@@ -117,8 +117,12 @@ impl Conn {
                 return Ok(insert_id);
             }
             if !self.machine.next_result() {
-                if let Step::Reply(Reply::Done) = self.step(hook)? {
-                    insert_id = Some(self.machine.last().insert_id);
+                match self.step(hook)? {
+                    Step::Reply(Reply::Done) => insert_id = Some(self.machine.last().insert_id),
+                    // A prepare whose caller gave up (interrupted, timed out): nobody
+                    // will close what it prepared, so it is closed here.
+                    Step::Prepared(ok) => self.close_statement(ok.statement_id, hook)?,
+                    _ => {}
                 }
             }
             self.head = None;

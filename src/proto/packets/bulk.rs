@@ -130,6 +130,23 @@ impl BulkRows {
         true
     }
 
+    /// Bytes `row` adds to the command.
+    pub fn row_size(row: &[BulkValue<'_>]) -> usize {
+        let lenenc = |n: usize| match n {
+            0..=250 => 1,
+            251..=0xffff => 3,
+            0x1_0000..=0xff_ffff => 4,
+            _ => 9,
+        };
+        row.iter()
+            .map(|v| match v {
+                BulkValue::Null => 1,
+                BulkValue::Int(_) | BulkValue::UInt(_) | BulkValue::Double(_) => 9,
+                BulkValue::Decimal(s) | BulkValue::Text(s) => 1 + lenenc(s.len()) + s.len(),
+            })
+            .sum()
+    }
+
     pub fn len(&self) -> usize {
         self.count
     }
@@ -202,6 +219,15 @@ mod tests {
         want.push(1);
         assert_eq!(arg, want);
         assert_eq!(rows.size(), arg.len());
+        let row = [
+            BulkValue::Text(&[b'x'; 300]),
+            BulkValue::Null,
+            BulkValue::Double(1.0),
+        ];
+        let mut one = BulkRows::new(3);
+        let empty = one.size();
+        assert!(one.push(&row));
+        assert_eq!(one.size() - empty, BulkRows::row_size(&row));
         assert_eq!(rows.len(), 2);
     }
 
