@@ -152,7 +152,10 @@ impl Command {
                 Ok(self.begin_rows(columns))
             }
             Phase::Rows => self.row(payload),
-            Phase::PrepareHead if payload.first() == Some(&ERR_HEADER) => {
+            // An ERR ends a prepare at any point (a definition starts with "\x03def").
+            Phase::PrepareHead | Phase::PrepareDefs { .. }
+                if payload.first() == Some(&ERR_HEADER) =>
+            {
                 Ok(CommandStep::Failed(ErrPacket::decode(payload)?))
             }
             Phase::PrepareHead => {

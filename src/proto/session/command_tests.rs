@@ -529,6 +529,14 @@ fn garbage_in_every_phase_never_panics() {
                     let _ = m.packet(&p);
                 }
             }
+            // A prepare's head, and its definitions.
+            for depth in 0..2 {
+                let mut m = Command::new(caps, SERVER_STATUS_AUTOCOMMIT);
+                m.start_prepare();
+                if depth == 0 || m.packet(&prepare_ok(1, 2, 2)).is_ok() {
+                    let _ = m.packet(&p);
+                }
+            }
         }
     }
 }
@@ -577,4 +585,8 @@ fn prepare_without_definitions_and_refused_prepare() {
         m.packet(&[0, 1]).is_err(),
         "a truncated prepare OK is malformed"
     );
+    m.start_prepare();
+    assert_eq!(m.packet(&prepare_ok(2, 0, 3)).unwrap(), CommandStep::Wait);
+    assert!(matches!(m.packet(&err(1317)).unwrap(), CommandStep::Failed(e) if e.code == 1317));
+    assert!(m.is_idle(), "an ERR among the definitions ends the prepare");
 }
