@@ -27,6 +27,15 @@ pub fn put_lenenc_int(out: &mut Vec<u8>, v: u64) {
         put_u64(out, v);
     }
 }
+/// Bytes `put_lenenc_int` writes for `v`.
+pub fn lenenc_int_len(v: u64) -> usize {
+    match v {
+        0..0xFB => 1,
+        0xFB..=0xFFFF => 3,
+        0x1_0000..=0xFF_FFFF => 4,
+        _ => 9,
+    }
+}
 pub fn put_lenenc_bytes(out: &mut Vec<u8>, v: &[u8]) {
     put_lenenc_int(out, v.len() as u64);
     out.extend_from_slice(v);
@@ -38,6 +47,24 @@ pub fn put_null_terminated(out: &mut Vec<u8>, v: &[u8]) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lenenc_int_len_is_what_is_written() {
+        for v in [
+            0,
+            250,
+            251,
+            0xFFFF,
+            0x1_0000,
+            0xFF_FFFF,
+            0x100_0000,
+            u64::MAX,
+        ] {
+            let mut out = Vec::new();
+            super::put_lenenc_int(&mut out, v);
+            assert_eq!(out.len(), super::lenenc_int_len(v), "{v}");
+        }
+    }
+
     use super::super::Reader;
     use super::*;
 

@@ -3,7 +3,7 @@
 //! statement once per row of parameters, in order, and stops at the first error.
 
 use super::super::reader::Reader;
-use super::super::writer::{put_lenenc_bytes, put_u16, put_u32, put_u64};
+use super::super::writer::{lenenc_int_len, put_lenenc_bytes, put_u16, put_u32, put_u64};
 use super::super::{ProtoError, Result};
 use crate::consts::field_type::{
     MYSQL_TYPE_DOUBLE, MYSQL_TYPE_LONGLONG, MYSQL_TYPE_NEWDECIMAL, MYSQL_TYPE_VAR_STRING,
@@ -72,21 +72,22 @@ impl BulkValue<'_> {
     }
 
     fn encode(&self, out: &mut Vec<u8>) {
-        match self {
-            BulkValue::Null => {
-                out.push(INDICATOR_NULL);
-                return;
-            }
-            _ => out.push(INDICATOR_NONE),
-        }
         match *self {
-            BulkValue::Null => {}
-            BulkValue::Int(v) => put_u64(out, v as u64),
-            BulkValue::UInt(v) => put_u64(out, v),
-            BulkValue::Double(v) => put_u64(out, v.to_bits()),
-            BulkValue::Decimal(s) | BulkValue::Text(s) => put_lenenc_bytes(out, s),
+            BulkValue::Null => out.push(INDICATOR_NULL),
+            BulkValue::Int(v) => put_value(out, |out| put_u64(out, v as u64)),
+            BulkValue::UInt(v) => put_value(out, |out| put_u64(out, v)),
+            BulkValue::Double(v) => put_value(out, |out| put_u64(out, v.to_bits())),
+            BulkValue::Decimal(s) | BulkValue::Text(s) => {
+                put_value(out, |out| put_lenenc_bytes(out, s))
+            }
         }
     }
+}
+
+/// A value's indicator, then the value.
+fn put_value(out: &mut Vec<u8>, value: impl FnOnce(&mut Vec<u8>)) {
+    out.push(INDICATOR_NONE);
+    value(out);
 }
 
 /// The rows of one COM_STMT_BULK_EXECUTE. The types are sent once for all rows, so a
@@ -132,17 +133,13 @@ impl BulkRows {
 
     /// Bytes `row` adds to the command.
     pub fn row_size(row: &[BulkValue<'_>]) -> usize {
-        let lenenc = |n: usize| match n {
-            0..=250 => 1,
-            251..=0xffff => 3,
-            0x1_0000..=0xff_ffff => 4,
-            _ => 9,
-        };
         row.iter()
             .map(|v| match v {
                 BulkValue::Null => 1,
                 BulkValue::Int(_) | BulkValue::UInt(_) | BulkValue::Double(_) => 9,
-                BulkValue::Decimal(s) | BulkValue::Text(s) => 1 + lenenc(s.len()) + s.len(),
+                BulkValue::Decimal(s) | BulkValue::Text(s) => {
+                    1 + lenenc_int_len(s.len() as u64) + s.len()
+                }
             })
             .sum()
     }
