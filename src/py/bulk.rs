@@ -81,8 +81,8 @@ pub fn execute_bulk<'py>(
         }
         match c.prepare(&sql, Deadline::after(limit), hook) {
             Ok(ok) if ok.columns == 0 && usize::from(ok.params) == n => Ok(Some(ok.statement_id)),
-            // Placeholders the server does not see (in quotes, in a comment) or `?`s
-            // of its own: not the statement Python would format.
+            // Placeholders the server does not see (in quotes, in a comment): not the
+            // statement Python would format.
             Ok(ok) => c.close_statement(ok.statement_id, hook).map(|()| None),
             // Run as queries, the rows meet that error (or none) as Python sends them.
             Err(e) if e.is_server() => Ok(None),
