@@ -71,10 +71,10 @@ _DML_RULES = {
 # (a bulk INSERT would report the first row's insert id, a loop the last one's) ...
 _BULK_HEAD = r"\s*(?:UPDATE|DELETE)\b"
 # ... and none of what reads an argument otherwise as a literal than as a parameter
-# (`LIMIT '1'` is an error, a parameter is not; `-5 COLLATE x` is minus a string), or
-# what is evaluated once per statement (the bulk is one: NOW() would be the same for
-# every row).
-_BULK_NEVER = (r"\b(?:LIMIT|OFFSET|COLLATE|NOW|CURRENT_(?:TIMESTAMP|DATE|TIME)|CURDATE|CURTIME"
+# (`LIMIT '1'` is an error, a parameter is not; `-5 COLLATE x` is minus a string), a
+# `?` of its own (the server would take it for a placeholder), or what is evaluated
+# once per statement (the bulk is one: NOW() would be the same for every row).
+_BULK_NEVER = (r"\?|\b(?:LIMIT|OFFSET|COLLATE|NOW|CURRENT_(?:TIMESTAMP|DATE|TIME)|CURDATE|CURTIME"
                r"|LOCALTIME(?:STAMP)?|UTC_(?:TIMESTAMP|DATE|TIME)|UNIX_TIMESTAMP)\b")
 _BULK_RULES = {
     str: (re.compile(_BULK_HEAD, re.IGNORECASE), re.compile(_BULK_NEVER, re.IGNORECASE)),

@@ -54,6 +54,16 @@ pub fn all_prefixes<T>(payload: &[u8], decode: impl Fn(&[u8]) -> T) {
     }
 }
 
+/// A fixed-seed xorshift generator, so garbage tests reproduce.
+pub fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
+
 /// Deterministic garbage through every decoder: errors are fine, panics are not.
 #[test]
 fn decoders_survive_garbage() {
@@ -64,13 +74,7 @@ fn decoders_survive_garbage() {
     use super::session::query::{classify_head, classify_row};
     use crate::consts::capability::{CLIENT_DEPRECATE_EOF, CLIENT_SESSION_TRACK};
 
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d);
     let greeting = captured("a", "greeting");
     for round in 0..20_000 {
         let len = (next() % 96) as usize;

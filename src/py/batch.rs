@@ -152,6 +152,15 @@ impl RowTemplate {
     }
 }
 
+/// The template the core binds `query` by; None when Python must (a statement that
+/// may change the literal rules gets charset-neutral literals from Python).
+pub(super) fn bindable_template(query: &[u8]) -> Option<Template> {
+    match changes_literal_rules(query) {
+        true => None,
+        false => Template::parse(query),
+    }
+}
+
 /// `query` with `args` bound, or None when Python must bind them (also when `query`
 /// may change the literal rules: Python then writes charset-neutral literals).
 #[pyfunction]
@@ -162,10 +171,7 @@ pub fn mogrify<'py>(
     args: &Bound<'py, PyAny>,
     policy: Policy,
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-    if changes_literal_rules(query) {
-        return Ok(None);
-    }
-    let Some(template) = Template::parse(query) else {
+    let Some(template) = bindable_template(query) else {
         return Ok(None);
     };
     let writer = policy.writer(py, conn.get())?;
@@ -213,10 +219,7 @@ pub fn statements(
     fallback_row: Py<PyAny>,
     max_length: Option<usize>,
 ) -> PyResult<Statements> {
-    let row = match changes_literal_rules(row) {
-        true => None,
-        false => Template::parse(row).map(RowTemplate::new),
-    };
+    let row = bindable_template(row).map(RowTemplate::new);
     Ok(Statements {
         conn,
         head,

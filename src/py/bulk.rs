@@ -5,12 +5,12 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
-use super::batch::Policy;
-use super::connection::{changes_literal_rules, Connection};
+use super::batch::{bindable_template, Policy};
+use super::connection::Connection;
 use super::errors::error;
 use super::literal::{Binary, Writer};
 use crate::client::{timeout_limit, BulkRows, BulkValue, Deadline};
-use crate::value::template::{Shape, Template};
+use crate::value::template::Shape;
 
 /// The figures of the rows run: affected rows (summed), the last insert id, warnings
 /// (summed).
@@ -47,11 +47,7 @@ pub fn execute_bulk<'py>(
     max_length: usize,
     timeout: Option<f64>,
 ) -> PyResult<Outcome<'py>> {
-    // A `?` of the statement's own would be taken for a placeholder by the server.
-    if changes_literal_rules(query) || query.contains(&b'?') {
-        return Ok(None);
-    }
-    let Some(template) = Template::parse(query) else {
+    let Some(template) = bindable_template(query) else {
         return Ok(None);
     };
     let Shape::Positional(n @ 1..) = template.shape() else {

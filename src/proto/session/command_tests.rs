@@ -9,7 +9,7 @@ use crate::proto::framing::MAX_PAYLOAD;
 use crate::proto::packets::command::com_query;
 use crate::proto::packets::generic::{EOF_HEADER, OK_HEADER};
 use crate::proto::packets::Greeting;
-use crate::proto::testutil::{all_prefixes, captured, captured_exchange};
+use crate::proto::testutil::{all_prefixes, captured, captured_exchange, xorshift};
 
 const CAPS: u32 = CLIENT_DEPRECATE_EOF;
 const MORE: u16 = SERVER_MORE_RESULTS_EXISTS | SERVER_STATUS_AUTOCOMMIT;
@@ -504,13 +504,7 @@ fn ok_status_is_kept() {
 
 #[test]
 fn garbage_in_every_phase_never_panics() {
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
     for round in 0..5_000 {
         let len = (next() % 64) as usize;
         let mut p: Vec<u8> = (0..len).map(|_| next() as u8).collect();
