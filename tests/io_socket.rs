@@ -3,25 +3,33 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd, RawFd};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::sys::socket::{getsockopt, sockopt};
-use unshaken::io::{Deadline, Endpoint, IoError, NoInterrupt, Socket};
+use unshaken::io::poll::SLICE;
+use unshaken::io::{
+    Deadline, Direction, Endpoint, Interrupt, IoError, NoInterrupt, Socket, Stop, Waiter,
+};
 
 mod io_common;
 
 use io_common::{assert_elapsed, deadline_ms, ms, pair, pattern, StopOn, MIB};
 #[test]
-fn from_fd_sets_nonblocking_and_knows_the_family() {
+fn from_fd_blocks_in_slices_and_knows_the_family() {
     let (sock, _peer) = pair();
     let flags = fcntl(sock.as_fd(), FcntlArg::F_GETFL).expect("F_GETFL");
-    assert!(OFlag::from_bits_retain(flags).contains(OFlag::O_NONBLOCK));
+    assert!(!OFlag::from_bits_retain(flags).contains(OFlag::O_NONBLOCK));
+    let timeout = getsockopt(&sock, sockopt::ReceiveTimeout).expect("SO_RCVTIMEO");
+    let timeout = Duration::from_secs(timeout.tv_sec() as u64)
+        + Duration::from_micros(timeout.tv_usec() as u64);
+    // Kept in kernel ticks: rounded up to one.
+    assert!(timeout >= SLICE && timeout <= SLICE + ms(10), "{timeout:?}");
     assert!(sock.is_unix());
 
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -200,6 +208,96 @@ fn hook_stop_on_the_third_slice() {
     assert!(matches!(r, Err(IoError::Interrupted)), "{r:?}");
     assert_elapsed(start, 145, 300);
     assert_eq!(hook.calls, 3);
+}
+
+/// An event loop that notes when it was asked and stops from its second wait on.
+struct Cooperative {
+    start: Instant,
+    asked: Vec<Duration>,
+}
+
+impl Interrupt for Cooperative {
+    fn check(&mut self) -> Result<(), Stop> {
+        Ok(())
+    }
+    fn waiter(&mut self) -> Option<&mut dyn Waiter> {
+        Some(self)
+    }
+}
+
+impl Waiter for Cooperative {
+    fn wait_fd(&mut self, _fd: RawFd, _dir: Direction, timeout: Duration) -> Result<(), Stop> {
+        self.asked.push(self.start.elapsed());
+        if self.asked.len() >= 2 {
+            return Err(Stop);
+        }
+        thread::sleep(timeout.min(ms(10)));
+        Ok(())
+    }
+}
+
+#[test]
+fn a_cooperative_read_never_sleeps_in_recv() {
+    // The fd blocks in slices; under an event loop every recv must still return at
+    // once, or the loop's other greenlets would stall for a slice.
+    let (mut sock, _peer) = pair();
+    let mut hook = Cooperative {
+        start: Instant::now(),
+        asked: Vec::new(),
+    };
+    let r = sock.read(&mut [0u8; 8], Deadline::NEVER, &mut hook);
+    assert!(matches!(r, Err(IoError::Interrupted)), "{r:?}");
+    assert_eq!(hook.asked.len(), 2);
+    assert!(
+        hook.asked[0] < ms(5),
+        "first wait after {:?}",
+        hook.asked[0]
+    );
+    assert!(
+        hook.asked[1] < ms(30),
+        "second wait after {:?}",
+        hook.asked[1]
+    );
+    let r = sock.await_readable(Deadline::NEVER, &mut hook);
+    assert!(
+        matches!(r, Err(IoError::Interrupted)),
+        "the loop was asked: {r:?}"
+    );
+    assert_eq!(hook.asked.len(), 3);
+}
+
+#[test]
+fn a_read_near_its_deadline_ends_on_time() {
+    // Within a slice of the deadline the wait is poll()'s, exact to the ms, not the
+    // socket timeout's (a whole slice, rounded up to the tick).
+    let (mut sock, _peer) = pair();
+    for wait in [20, 60, 70] {
+        let start = Instant::now();
+        let r = sock.read(&mut [0u8; 8], deadline_ms(wait), &mut NoInterrupt);
+        assert!(matches!(r, Err(IoError::TimedOut)), "{r:?}");
+        assert_elapsed(start, wait, wait + 12);
+    }
+}
+
+#[test]
+fn a_reply_that_comes_later_wakes_the_sleeping_read_at_once() {
+    let (mut sock, mut peer) = pair();
+    let late = thread::spawn(move || {
+        thread::sleep(ms(120));
+        peer.write_all(b"late").expect("peer write");
+        peer
+    });
+    let start = Instant::now();
+    sock.await_readable(Deadline::NEVER, &mut NoInterrupt)
+        .expect("nothing to wait for: the read sleeps");
+    assert!(start.elapsed() < ms(5));
+    let mut buf = [0u8; 8];
+    let n = sock
+        .read(&mut buf, Deadline::NEVER, &mut NoInterrupt)
+        .expect("read");
+    assert_eq!(&buf[..n], b"late");
+    assert_elapsed(start, 120, 160);
+    late.join().expect("writer");
 }
 
 #[test]

@@ -11,11 +11,15 @@ use nix::sys::socket::{
     SockaddrLike, SockaddrStorage, UnixAddr,
 };
 
-use super::poll::{interrupted, pause};
+use super::poll::{interrupted, pause, SLICE};
 use super::{wait, Deadline, Direction, Interrupt, IoError, IoStats};
 
 /// How long to back off before retrying an AF_UNIX connect whose listener backlog is full.
 const UNIX_BACKLOG_RETRY: Duration = Duration::from_millis(5);
+
+/// More than the kernel's tick (4 ms at HZ=250, 10 ms at HZ=100), by which a socket
+/// timeout may run late.
+const TICK_MARGIN: Duration = Duration::from_millis(15);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Endpoint {
@@ -28,7 +32,14 @@ pub enum Endpoint {
     Unix(PathBuf),
 }
 
-/// A connected, non-blocking stream socket (TCP_NODELAY on TCP).
+/// A connected stream socket (TCP_NODELAY on TCP).
+///
+/// The fd is in blocking mode with SO_RCVTIMEO of one [`SLICE`]: a read that has to
+/// wait is one recv() that sleeps (a signal ends it with EINTR, the slice with EAGAIN,
+/// and the hook runs as after poll()), not recv + poll + recv. Every other call passes
+/// MSG_DONTWAIT and waits through [`wait`]: writes, reads near a deadline (poll is
+/// exact to the ms, the socket timeout only to the tick) and reads under a cooperative
+/// waiter, which must never block the thread.
 ///
 /// Dropping it only closes the fd: no shutdown(), so a forked child that drops its
 /// copy does not tear down the parent's connection.
@@ -68,15 +79,14 @@ impl Socket {
             }
             Endpoint::Unix(path) => (connect_unix(path, deadline, hook, &mut stats)?, true),
         };
+        block_in_slices(&fd)?;
         Ok(Socket { fd, stats, unix })
     }
 
-    /// Wrap an already connected fd (tests: socketpairs). Sets O_NONBLOCK.
+    /// Wrap an already connected fd (tests: socketpairs).
     pub fn from_fd(fd: OwnedFd) -> Result<Socket, IoError> {
         let os = |op| move |errno| IoError::Os { op, errno };
-        let flags = fcntl(fd.as_fd(), FcntlArg::F_GETFL).map_err(os("fcntl"))?;
-        let flags = OFlag::from_bits_retain(flags) | OFlag::O_NONBLOCK;
-        fcntl(fd.as_fd(), FcntlArg::F_SETFL(flags)).map_err(os("fcntl"))?;
+        block_in_slices(&fd)?;
         let local: SockaddrStorage =
             socket::getsockname(fd.as_raw_fd()).map_err(os("getsockname"))?;
         let unix = local.family() == Some(AddressFamily::Unix);
@@ -115,10 +125,17 @@ impl Socket {
             return Ok(0);
         }
         loop {
+            let blocks = sleeps_in_recv(deadline, hook);
+            let flags = if blocks { 0 } else { nix::libc::MSG_DONTWAIT };
             // SAFETY: recv writes at most buf.len() bytes at buf's start and says how
             // many; the fd is ours and open for the call.
             let n = unsafe {
-                nix::libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0)
+                nix::libc::recv(
+                    self.fd.as_raw_fd(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                    flags,
+                )
             };
             match Errno::result(n).map(|n| n as usize) {
                 Ok(0) => return Err(IoError::Eof),
@@ -126,6 +143,8 @@ impl Socket {
                     self.stats.bytes_in += n as u64;
                     return Ok(n);
                 }
+                // A slice ran out: let the hook see signals that did not interrupt us.
+                Err(Errno::EAGAIN) if blocks => hook.check().map_err(|_| IoError::Interrupted)?,
                 Err(Errno::EAGAIN) => self.wait(Direction::Read, deadline, hook)?,
                 Err(Errno::EINTR) => interrupted("read", hook, &mut self.stats)?,
                 Err(errno) => return Err(IoError::Os { op: "read", errno }),
@@ -143,7 +162,8 @@ impl Socket {
         let mut rest = buf;
         while !rest.is_empty() {
             // MSG_NOSIGNAL: a closed peer gives EPIPE, not a process-killing SIGPIPE.
-            match socket::send(self.fd.as_raw_fd(), rest, MsgFlags::MSG_NOSIGNAL) {
+            let flags = MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT;
+            match socket::send(self.fd.as_raw_fd(), rest, flags) {
                 // A stream socket never accepts 0 of a non-empty buffer; don't spin on it.
                 Ok(0) => {
                     return Err(IoError::Os {
@@ -174,6 +194,20 @@ impl Socket {
         wait(self.fd.as_fd(), dir, deadline, hook, &mut self.stats)
     }
 
+    /// Wait until a read would find something, when the next read is sure to find
+    /// nothing yet (the reply to a command just sent) and would not sleep in recv()
+    /// itself: it saves that read's EAGAIN.
+    pub fn await_readable(
+        &mut self,
+        deadline: Deadline,
+        hook: &mut dyn Interrupt,
+    ) -> Result<(), IoError> {
+        if sleeps_in_recv(deadline, hook) {
+            return Ok(());
+        }
+        self.wait(Direction::Read, deadline, hook)
+    }
+
     /// Shut down both directions, best effort: wakes any thread blocked on this
     /// socket and tells the peer we are gone. Errors (e.g. ENOTCONN) are ignored.
     pub fn shutdown(&self) {
@@ -199,6 +233,26 @@ impl AsFd for Socket {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
+}
+
+/// Whether a read may sleep in recv() for one slice: not under a cooperative waiter,
+/// and not within a slice and a tick of the deadline (the socket timeout is rounded
+/// up to the kernel's tick, so near the deadline poll() takes over to end on time).
+fn sleeps_in_recv(deadline: Deadline, hook: &mut dyn Interrupt) -> bool {
+    hook.waiter().is_none()
+        && deadline
+            .remaining()
+            .map_or(true, |r| r >= SLICE + TICK_MARGIN)
+}
+
+/// Put `fd` in blocking mode with SO_RCVTIMEO of one slice (see [`Socket`]).
+fn block_in_slices(fd: &OwnedFd) -> Result<(), IoError> {
+    let os = |op| move |errno| IoError::Os { op, errno };
+    let flags = fcntl(fd.as_fd(), FcntlArg::F_GETFL).map_err(os("fcntl"))?;
+    let flags = OFlag::from_bits_retain(flags) - OFlag::O_NONBLOCK;
+    fcntl(fd.as_fd(), FcntlArg::F_SETFL(flags)).map_err(os("fcntl"))?;
+    let slice = nix::sys::time::TimeVal::new(0, SLICE.as_micros() as _);
+    setsockopt(fd, sockopt::ReceiveTimeout, &slice).map_err(os("setsockopt"))
 }
 
 /// Try every address in order. A stop from the hook or an expired deadline ends

@@ -56,7 +56,7 @@ impl Stream {
         hook: &mut dyn Interrupt,
     ) -> Result<(), IoError> {
         match self {
-            Stream::Plain(s) => s.wait(super::Direction::Read, deadline, hook),
+            Stream::Plain(s) => s.await_readable(deadline, hook),
             Stream::Tls(_) => Ok(()),
         }
     }
