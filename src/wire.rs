@@ -158,6 +158,16 @@ impl Wire {
         &mut self.stream
     }
 
+    /// The packet sequence id the next packet must carry.
+    pub fn sequence(&self) -> u8 {
+        self.framer.seq()
+    }
+
+    /// Expect (or send) `seq` next: the reply to a command sent ahead of another.
+    pub fn set_sequence(&mut self, seq: u8) {
+        self.framer.set_seq(seq);
+    }
+
     pub fn reset_sequence(&mut self) {
         self.framer.reset();
         if let Some(c) = &mut self.compression {

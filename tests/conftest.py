@@ -145,6 +145,24 @@ def tls_server_kwargs(tls_server):
 
 
 @pytest.fixture(scope="session")
+def logged_server(unshaken_require_server):
+    """A private server that logs every packet it reads in mysql.general_log (see
+    general_log.py)."""
+    srv = _plugin.start_temporary_server([*SERVER_ARGS, "--general-log=1", "--log-output=TABLE"],
+                                         require=unshaken_require_server)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def spy(connect):
+    """A cursor of a connection of its own, to read the general log with."""
+    return connect().cursor()
+
+
+@pytest.fixture(scope="session")
 def throwaway_server(_default_server):
     """A server this session owns and may freeze or stop (never the shared one)."""
     if _default_server is not None:

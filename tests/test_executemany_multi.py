@@ -16,23 +16,14 @@ import socket
 import threading
 
 import pytest
+from general_log import packets, sent
 from test_injection import assert_nothing_stacked_ran, connect_to
-from unshaken.pytest_plugin import start_temporary_server
 
 SEP = b"\n;\n"
 PWNED = b"'); SET @pwned := CURRENT_USER(); INSERT INTO canary VALUES (2); -- "
 
 
 # -- fixtures -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def logged_server(unshaken_require_server):
-    """A private server that logs every packet it reads in mysql.general_log."""
-    srv = start_temporary_server(["--general-log=1", "--log-output=TABLE"],
-                                 require=unshaken_require_server)
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture(scope="module")
@@ -47,30 +38,6 @@ def make_table(conn, name="t", rows=3):
     if rows:
         cur.executemany(f"INSERT INTO {name} VALUES (%s, %s)", [(i, "x") for i in range(1, rows + 1)])
     return cur
-
-
-def packets(conn, spy):
-    """The queries the server read from ``conn``'s session, in order (the spy is a
-    connection of its own, so reading the log is not logged for ``conn``)."""
-    # A CSV table: a scan returns the rows in the order they were logged.
-    spy.execute(
-        "SELECT argument FROM mysql.general_log WHERE thread_id = %s"
-        " AND command_type = 'Query'", (conn.thread_id(),))
-    return [a.encode() if isinstance(a, str) else bytes(a) for a, in spy.fetchall()]
-
-
-@contextlib.contextmanager
-def sent(conn, spy):
-    """``with sent(conn, spy) as log:`` -> log[:] is the packets sent in the block."""
-    log = []
-    before = len(packets(conn, spy))
-    yield log
-    log[:] = packets(conn, spy)[before:]
-
-
-@pytest.fixture
-def spy(connect):
-    return connect().cursor()
 
 
 def com(conn, name):

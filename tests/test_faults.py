@@ -730,6 +730,7 @@ def test_frozen_server_read_timeout(own, own_server):
     """A frozen server: read_timeout fires; the cancel's side connection cannot even
     get a greeting, so the connection is closed; the error is still prompt."""
     c = own(read_timeout=1)
+    query(c, "SELECT 0")  # the session setup is done: the cancel path is next
     own_server.freeze()
     try:
         exc = expect_error(lambda: query(c, "SELECT 1"), unshaken.OperationalError,
@@ -739,6 +740,23 @@ def test_frozen_server_read_timeout(own, own_server):
     finally:
         own_server.thaw()
     assert_usable_or_dead(c)
+
+
+def test_frozen_server_before_the_first_statement(own, own_server):
+    """Frozen before the first statement, whose round trip also carries the session's
+    autocommit setting: no cancel can tell the two statements apart, so at read_timeout
+    the connection is closed at once (no side connection is tried) and says why."""
+    c = own(read_timeout=1)
+    own_server.freeze()
+    try:
+        exc = expect_error(lambda: query(c, "SELECT 1"), unshaken.OperationalError,
+                           (2013,), at_least=1.0, at_most=1.0 + SLACK)
+        assert "timed out" in exc.args[1]
+    finally:
+        own_server.thaw()
+    exc = expect_error(lambda: query(c, "SELECT 2"), unshaken.OperationalError, (2006,),
+                       at_most=0.1)
+    assert "timed out" in exc.args[1], exc.args
 
 
 # -- hostile input: a fake server that sends garbage at each phase -----------------------

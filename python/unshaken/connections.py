@@ -436,10 +436,16 @@ class Connection:
             self.set_character_set(charset, params["collation"])
         if params.get("sql_mode"):
             self.set_sql_mode(params["sql_mode"])
-        # PEP 249 wants autocommit off; None leaves the server's default.
+        # PEP 249 wants autocommit off; None leaves the server's default. No
+        # transaction can be open yet, so the setting may wait for the first command
+        # and go out with it: connecting costs no round trip for it (an autocommit()
+        # of a subclass is called, as MySQLdb does).
         autocommit = params.get("autocommit", False)
         if autocommit is not None:
-            self.autocommit(autocommit)
+            if type(self).autocommit is Connection.autocommit:
+                self._conn.defer_autocommit(bool(autocommit))
+            else:
+                self.autocommit(autocommit)
 
     def _run(self, sql):
         """Run a statement of our own and drop whatever it returns."""

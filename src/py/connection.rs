@@ -443,17 +443,23 @@ impl Connection {
     }
 
     fn autocommit(&self, py: Python<'_>, on: bool) -> PyResult<()> {
-        let sql: &'static [u8] = if on {
-            b"SET autocommit=1"
-        } else {
-            b"SET autocommit=0"
-        };
-        self.command(py, move |conn, _, hook| conn.query(sql, hook).map(|_| ()))
+        self.command(py, move |conn, _, hook| conn.set_autocommit(on, hook))
+    }
+
+    /// Autocommit set with the next command, not by a round trip of its own: for
+    /// a session with no transaction yet (see `Conn::defer_autocommit`).
+    fn defer_autocommit(&self, py: Python<'_>, on: bool) -> PyResult<()> {
+        match &mut self.lock(py)?.conn {
+            Some(conn) => {
+                conn.defer_autocommit(on);
+                Ok(())
+            }
+            None => Err(raise(py, cr::CR_SERVER_GONE_ERROR, "")),
+        }
     }
 
     fn get_autocommit(&self, py: Python<'_>) -> PyResult<bool> {
-        use crate::consts::status::SERVER_STATUS_AUTOCOMMIT;
-        self.peek(py, |conn, _| conn.status() & SERVER_STATUS_AUTOCOMMIT != 0)
+        self.peek(py, |conn, _| conn.autocommit())
     }
 
     /// Idempotent. In a forked child only the file descriptor is closed: the

@@ -202,9 +202,11 @@ LOGGING_ERROR = re.compile(r"--- Logging error ---\n.*?\nArguments: [^\n]*\n?", 
 TRACEBACK = "Traceback (most recent call last):"
 
 
-# A frame in the driver, the backend or Django's database layer.
+# A frame running code of the driver, the backend or Django's database layer (a
+# module's import of it, as a worker boots, runs none of it).
 DATABASE_FRAME = re.compile(
-    r'File "[^"]*/(?:unshaken|django_unshaken|MySQLdb|django/db(?:/[^"/]+)*)/[^"/]+\.py"')
+    r'File "[^"]*/(?:unshaken|django_unshaken|MySQLdb|django/db(?:/[^"/]+)*)/[^"/]+\.py", '
+    r'line \d+, in (?!<module>)')
 
 
 def _reopen_race(text: str) -> bool:
@@ -226,7 +228,12 @@ def tracebacks(logs: str) -> dict:
     _, *chunks = rest.split(TRACEBACK)
     others = [c for c in chunks if drop_race(c)]
     return {"tracebacks_in_logs": len(others), "log_reopen_races": races,
-            "traceback_texts": [c[:3000] for c in others[:2]]}
+            "traceback_texts": [_ends(c) for c in others[:2]]}
+
+
+def _ends(text: str, keep: int = 1500) -> str:
+    """A long traceback's first and last lines: where it started and what it raised."""
+    return text if len(text) <= 2 * keep else f"{text[:keep]}\n[...]\n{text[-keep:]}"
 
 
 def run_scenario(driver: str, srv, worker: str, transport: str, *, requests: int = 300,

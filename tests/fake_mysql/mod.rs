@@ -80,6 +80,10 @@ impl Peer {
     pub fn reset_seq(&mut self) {
         self.seq = 0;
     }
+    /// Send (or expect) `seq` next: the reply to the first of two commands.
+    pub fn set_seq(&mut self, seq: u8) {
+        self.seq = seq;
+    }
     /// Read exactly `n` raw bytes.
     pub fn read_raw(&mut self, n: usize) -> Vec<u8> {
         let mut buf = vec![0; n];
@@ -138,7 +142,11 @@ impl Peer {
         self.write(&p);
     }
     pub fn ok(&mut self) {
-        self.write(&[0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00]);
+        self.ok_with_status(0x0002); // SERVER_STATUS_AUTOCOMMIT
+    }
+    pub fn ok_with_status(&mut self, status: u16) {
+        let [lo, hi] = status.to_le_bytes();
+        self.write(&[0x00, 0x00, 0x00, lo, hi, 0x00, 0x00]);
     }
     pub fn err(&mut self, code: u16, state: &str, message: &str) {
         let mut p = vec![0xFF];
