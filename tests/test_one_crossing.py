@@ -1,7 +1,9 @@
-"""A buffered cursor's execute() runs as one native call (Connection.query_stored);
-cursors and connections whose subclasses override one of the steps it stands for
-still see that step called, with the same results either way."""
+"""A buffered cursor's execute() runs as one native call (Connection.query_stored,
+and with the arguments bound in it too: _native.execute_stored); cursors and
+connections whose subclasses override one of the steps it stands for still see that
+step called, with the same results either way."""
 
+import pytest
 import unshaken
 from unshaken import cursors
 from unshaken.connections import Connection
@@ -15,6 +17,13 @@ class CountingCursor(cursors.Cursor):
         super()._post_get_result()
 
 
+class BindingCursor(cursors.Cursor):
+    """One crossing for the statement, the arguments bound by a call of their own."""
+
+    def _mogrify(self, query, args=None):
+        return super()._mogrify(query, args)
+
+
 class QueryLoggingConnection(Connection):
     def query(self, query):
         self.seen.append(query)
@@ -23,12 +32,75 @@ class QueryLoggingConnection(Connection):
 
 def test_stock_buffered_cursors_take_one_call():
     assert cursors.Cursor._one_crossing and cursors.DictCursor._one_crossing
+    assert cursors.Cursor._fused_execute and cursors.DictCursor._fused_execute
     assert not cursors.SSCursor._one_crossing and not cursors.SSDictCursor._one_crossing
+    assert not cursors.SSCursor._fused_execute
+    assert BindingCursor._one_crossing and not BindingCursor._fused_execute
+    assert not CountingCursor._fused_execute
     assert Connection._one_crossing
+
+
+def _shown(cur):
+    """Everything a cursor shows of its last statement."""
+    return (cur.description, cur.description_flags, cur.rowcount, cur.lastrowid,
+            cur.warning_count, cur._executed, cur.rownumber, cur.connection.errno())
+
+
+def _outcome(fn, *args):
+    try:
+        return ("ok", fn(*args))
+    except unshaken.Error as exc:
+        return (type(exc), exc.args)
+
+
+# Each step runs after the one before it on the same cursor: what a step leaves
+# behind (a failed statement's figures, an earlier statement's rowcount) is compared.
+STEPS = [
+    ("CREATE TEMPORARY TABLE oc2 (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(9))", None),
+    ("INSERT INTO oc2 (v) VALUES (%s), (%s)", ("a", "b")),
+    ("SELECT id, v FROM oc2 WHERE v <> %s ORDER BY id", ("z",)),
+    ("SELECT * FROM no_such_table_oc2 WHERE id = %s", (1,)),  # a server error
+    ("SELECT %s, %s", (1,)),  # a binding error after a server error: nothing sent
+    ("SELECT %(a)s, %(b)s", {"a": 1, "b": "x'y"}),
+    ("SELECT %s", (1,)),
+    ("SELECT %s", ("a", "b")),  # a binding error after a statement with a result
+    ("SELECT CAST(%s AS DECIMAL(5,2)), %s", (b"1.5", None)),
+    ("SELECT 1 %% 2, %s", (3,)),
+    (b"SELECT %s", (7,)),
+    ("SELECT 1 % 2", None),  # no arguments: no % formatting
+]
+
+
+@pytest.mark.parametrize("cls", [BindingCursor, CountingCursor])
+def test_the_fused_execute_shows_what_the_other_paths_show(connect, cls):
+    runs = []
+    for cursor_class in (cursors.Cursor, cls):
+        cur = connect().cursor(cursor_class)
+        seen = []
+        for sql, args in STEPS:
+            outcome = _outcome(cur.execute, sql, args)
+            rows = _outcome(cur.fetchall)
+            seen.append((sql, outcome, rows, _shown(cur)))
+        runs.append(seen)
+    for fused, other in zip(*runs):
+        assert fused == other
+    errors = {sql: outcome[0] for sql, outcome, _, _ in runs[0]}
+    assert errors["SELECT %s, %s"] is unshaken.ProgrammingError
+    assert errors["SELECT * FROM no_such_table_oc2 WHERE id = %s"] is unshaken.ProgrammingError
+
+
+def test_pending_results_are_drained_before_the_fused_execute(conn):
+    first = conn.cursor()
+    first.execute("SELECT 1; SELECT 2")  # the second result is still pending
+    cur = conn.cursor()
+    cur.execute("SELECT %s", (3,))
+    assert cur.fetchall() == ((3,),)
+    assert first.nextset() is None
 
 
 def test_an_overridden_cursor_step_is_still_called(conn):
     assert not CountingCursor._one_crossing
+    CountingCursor.calls = 0
     cur = conn.cursor(CountingCursor)
     cur.execute("SELECT %s, 2", ("a",))
     assert cur.fetchall() == (("a", 2),)

@@ -12,6 +12,7 @@ __all__ = [
     "changes_literal_rules",
     "escape_string",
     "execute_bulk",
+    "execute_stored",
     "get_client_info",
     "get_wait_callback",
     "mogrify",
@@ -150,6 +151,10 @@ class Statements:
     def __next__(self) -> bytes: ...
 
 def mogrify(conn: Connection, query: bytes, args: Any, policy: _Policy) -> bytes | None: ...
+# A buffered cursor's execute(): (statement sent, query_stored()'s tuple or the
+# exception the statement raised), or None when this call cannot run it.
+def execute_stored(conn: Connection, query: bytes, args: Any, policy: _Policy | None,
+                   timeout: float | None, how: int) -> tuple[bytes, Any] | None: ...
 def statements(conn: Connection, head: bytes, row: bytes, tail: bytes, rows: Any,
                policy: _Policy | None, fallback_row: Callable[[Any], bytes],
                max_length: int | None = None) -> Statements: ...

@@ -314,7 +314,7 @@ class Connection:
     #: calling these methods one by one: not when a subclass overrides any of them.
     _one_crossing = True
     _ONE_CROSSING_METHODS = ("query", "store_result", "affected_rows", "insert_id",
-                             "warning_count", "_note_insert_id", "_drain")
+                             "warning_count", "_note_insert_id", "_drain", "_mogrify")
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

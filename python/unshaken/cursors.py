@@ -86,6 +86,9 @@ _BULK_RULES = {
 _BULK_STOCK_HOOKS = ("execute", "_mogrify", "_query", "_do_get_result", "_get_result",
                      "_post_get_result")
 _END = object()
+# What execute() calls besides the _one_crossing hooks, stock in a cursor whose
+# execute() is one native call.
+_FUSED_HOOKS = ("_discard", "_mogrify")
 # Server errors after which the rest of a batch cannot be trusted to be drained
 # (packet too large, connection killed, interaction timeout): the connection is
 # closed, as for client errors.
@@ -194,12 +197,17 @@ class BaseCursor:
     #: CursorStoreResultMixIn._query): true for a buffered cursor whose statement
     #: hooks are the stock ones, so a subclass that overrides any still sees each called.
     _one_crossing = False
+    #: Whether execute() may bind and run as one native call too (_execute_stored):
+    #: a _one_crossing cursor whose _discard and _mogrify are the stock ones.
+    _fused_execute = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         stock = _stock_statement_hooks()
         cls._one_crossing = stock is not None and all(
             getattr(cls, name, None) is hook for name, hook in stock.items())
+        cls._fused_execute = cls._one_crossing and all(
+            getattr(cls, name) is getattr(BaseCursor, name) for name in _FUSED_HOOKS)
 
     def __init__(self, connection):
         self.connection = connection
@@ -268,6 +276,11 @@ class BaseCursor:
         With ``args`` None the query is sent as is, so a literal ``%`` needs
         no doubling; with args, write ``%%``.
         """
+        db = self.connection
+        if self._fused_execute and db is not None and self._result is None and db._one_crossing:
+            ran = self._execute_stored(db, query, args)
+            if ran is not None:
+                return ran
         self._discard()
         return self._query(self._mogrify(query, args))
 
@@ -628,8 +641,41 @@ class CursorStoreResultMixIn:
         self.warning_count = 0
         self.rowcount = None
         self.lastrowid = None
-        rows, self.description, self.description_flags, warnings, affected, insert_id = (
-            db._conn.query_stored(q, db.query_timeout, self._fetch_type))
+        return self._show_stored(db, db._conn.query_stored(q, db.query_timeout,
+                                                           self._fetch_type), q)
+
+    def _execute_stored(self, db, query, args):
+        """_discard(), _mogrify() and _query() of a stock buffered cursor as one native
+        call (py/execute.rs), leaving what they leave; None if that call cannot run it
+        (nothing was done then)."""
+        sql = query.encode(db.encoding) if type(query) is str else query
+        if type(sql) is not bytes:
+            return None
+        policy = None if args is None else db._literal_policy()
+        if args is not None and policy is None:
+            return None
+        try:
+            done = _native.execute_stored(db._conn, sql, args, policy, db.query_timeout,
+                                          self._fetch_type)
+        except BaseException:  # binding failed: nothing was sent
+            self.description = self.description_flags = self._rows = self.rownumber = None
+            raise
+        if done is None:
+            return None
+        executed, outcome = done
+        return self._show_stored(db, outcome, executed)
+
+    def _show_stored(self, db, outcome, q):
+        """What _query() leaves after ``q`` ran: ``outcome`` is query_stored()'s tuple,
+        or (from _execute_stored) the exception the statement raised, raised here with
+        the state _discard() and _query() leave before it."""
+        if type(outcome) is not tuple:
+            self.description = self.description_flags = self._rows = self.rownumber = None
+            self._result = None
+            self.warning_count = 0
+            self.rowcount = self.lastrowid = None
+            raise outcome
+        rows, self.description, self.description_flags, warnings, affected, insert_id = outcome
         if insert_id is not None:
             db._ok_insert_id = insert_id
         self.warning_count = warnings
@@ -708,6 +754,7 @@ def _stock_statement_hooks():
         return None
     return {"_query": store._query, "_get_result": store._get_result,
             "_post_get_result": store._post_get_result,
+            "_execute_stored": store._execute_stored, "_show_stored": store._show_stored,
             "_do_get_result": BaseCursor._do_get_result, "_fetch_row": BaseCursor._fetch_row}
 
 

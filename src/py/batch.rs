@@ -171,10 +171,21 @@ pub fn mogrify<'py>(
     args: &Bound<'py, PyAny>,
     policy: Policy,
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    bind(py, conn.get(), query, args, &policy)
+}
+
+/// [`mogrify`]'s work, for the calls that bind one statement.
+pub(super) fn bind<'py>(
+    py: Python<'py>,
+    conn: &Connection,
+    query: &[u8],
+    args: &Bound<'py, PyAny>,
+    policy: &Policy,
+) -> PyResult<Option<Bound<'py, PyBytes>>> {
     let Some(template) = bindable_template(query) else {
         return Ok(None);
     };
-    let writer = policy.writer(py, conn.get())?;
+    let writer = policy.writer(py, conn)?;
     let mut out = Vec::with_capacity(query.len() + 32);
     Ok(RowTemplate::new(template)
         .write(&writer, args, &mut out)?

@@ -214,6 +214,18 @@ impl Connection {
         ))
     }
 
+    /// True when the session is open with nothing pending (no rows, no later result):
+    /// the next statement may go, and the last error is forgotten, as `drain` leaves
+    /// it when it finds nothing to read. False otherwise, with nothing changed.
+    pub(super) fn ready_for_next(&self, py: Python<'_>) -> PyResult<bool> {
+        let mut slot = self.lock(py)?;
+        let ready = slot.conn.as_ref().is_some_and(Conn::is_idle);
+        if ready {
+            slot.last_error = None;
+        }
+        Ok(ready)
+    }
+
     /// Read and drop the rest of the current result set (use_result path).
     pub(super) fn discard_rows(&self, py: Python<'_>, seq: u64) -> PyResult<()> {
         self.command(py, |conn, _, hook| conn.discard_rows_of(seq, hook))
@@ -312,7 +324,7 @@ impl Connection {
     /// the cursor to raise once it shows the statement (as fetch_row after
     /// store_result would).
     #[pyo3(signature = (sql, timeout=None, how=0))]
-    fn query_stored<'py>(
+    pub(super) fn query_stored<'py>(
         &self,
         py: Python<'py>,
         sql: &[u8],

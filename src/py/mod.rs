@@ -6,6 +6,7 @@ mod connect_args;
 mod connection;
 mod convert;
 mod errors;
+mod execute;
 mod hook;
 mod literal;
 mod result;
@@ -22,6 +23,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<batch::Statements>()?;
     m.add_function(wrap_pyfunction!(batch::mogrify, m)?)?;
     m.add_function(wrap_pyfunction!(batch::statements, m)?)?;
+    m.add_function(wrap_pyfunction!(execute::execute_stored, m)?)?;
     m.add_function(wrap_pyfunction!(bulk::execute_bulk, m)?)?;
     m.add_function(wrap_pyfunction!(connection::escape_string, m)?)?;
     m.add_function(wrap_pyfunction!(connection::changes_literal_rules, m)?)?;
