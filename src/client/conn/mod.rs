@@ -132,10 +132,6 @@ impl Conn {
             .unwrap_or(self.status() & SERVER_STATUS_AUTOCOMMIT != 0)
     }
 
-    /// Set autocommit with the next command instead of in a round trip of its own
-    /// (nothing goes out if the session has it already): the setup of a session in
-    /// which no transaction can be open yet, such as a new or reset one. Elsewhere
-    /// use a statement: turning autocommit on commits the open transaction at once.
     /// Set autocommit now (a statement), or with the next command if a setting is
     /// already waiting for it: then still no transaction can be open.
     pub fn set_autocommit(&mut self, on: bool, hook: &mut dyn Interrupt) -> Result<()> {
@@ -146,10 +142,15 @@ impl Conn {
         self.query(autocommit_sql(on), hook).map(|_| ())
     }
 
+    /// Set autocommit with the next command instead of in a round trip of its own
+    /// (nothing goes out if the session has it already): the setup of a session in
+    /// which no transaction can be open yet, such as a new or reset one. Elsewhere
+    /// use a statement: turning autocommit on commits the open transaction at once.
     pub fn defer_autocommit(&mut self, on: bool) {
         let now = self.status() & SERVER_STATUS_AUTOCOMMIT != 0;
         self.autocommit_ahead = (now != on).then_some(on);
     }
+
     pub fn capabilities(&self) -> u32 {
         self.machine.capabilities()
     }
