@@ -228,12 +228,7 @@ class BaseCursor:
     def _discard(self):
         """Forget the current result and drain any further ones, so the
         connection is ready for the next statement."""
-        # rowcount and lastrowid survive on purpose: Django reads them
-        # after the cursor is closed. _query() resets them.
-        self.description = None
-        self.description_flags = None
-        self._rows = None
-        self.rownumber = None
+        self._forget_shown()
         if self._result is not None:
             _drain(self._result)
             self._result = None
@@ -241,6 +236,15 @@ class BaseCursor:
         if con is None:
             return
         con._drain()
+
+    def _forget_shown(self):
+        """Forget the last result set's description and rows. rowcount and lastrowid
+        survive on purpose: Django reads them after the cursor is closed. _query()
+        resets them."""
+        self.description = None
+        self.description_flags = None
+        self._rows = None
+        self.rownumber = None
 
     def close(self):
         """Close the cursor; pending result sets are read and dropped."""
@@ -658,7 +662,7 @@ class CursorStoreResultMixIn:
             done = _native.execute_stored(db._conn, sql, args, policy, db.query_timeout,
                                           self._fetch_type)
         except BaseException:  # binding failed: nothing was sent
-            self.description = self.description_flags = self._rows = self.rownumber = None
+            self._forget_shown()
             raise
         if done is None:
             return None
@@ -670,7 +674,7 @@ class CursorStoreResultMixIn:
         or (from _execute_stored) the exception the statement raised, raised here with
         the state _discard() and _query() leave before it."""
         if type(outcome) is not tuple:
-            self.description = self.description_flags = self._rows = self.rownumber = None
+            self._forget_shown()
             self._result = None
             self.warning_count = 0
             self.rowcount = self.lastrowid = None

@@ -128,8 +128,7 @@ impl Conn {
     /// Autocommit as the session has it, a setting still waiting to go out ahead of
     /// the next command counted as made.
     pub fn autocommit(&self) -> bool {
-        self.autocommit_ahead
-            .unwrap_or(self.status() & SERVER_STATUS_AUTOCOMMIT != 0)
+        self.autocommit_ahead.unwrap_or(self.server_autocommit())
     }
 
     /// Set autocommit now (a statement), or with the next command if a setting is
@@ -147,8 +146,12 @@ impl Conn {
     /// which no transaction can be open yet, such as a new or reset one. Elsewhere
     /// use a statement: turning autocommit on commits the open transaction at once.
     pub fn defer_autocommit(&mut self, on: bool) {
-        let now = self.status() & SERVER_STATUS_AUTOCOMMIT != 0;
-        self.autocommit_ahead = (now != on).then_some(on);
+        self.autocommit_ahead = (self.server_autocommit() != on).then_some(on);
+    }
+
+    /// Autocommit as the server's last status flags say.
+    fn server_autocommit(&self) -> bool {
+        self.status() & SERVER_STATUS_AUTOCOMMIT != 0
     }
 
     pub fn capabilities(&self) -> u32 {
