@@ -329,6 +329,29 @@ def test_the_charset_is_asked_for_only_after_a_statement_that_may_change_it(conn
     assert queries_for("SELECT %s", "SELECT %s") == 3  # one SELECT @@character_set_client
 
 
+class Verbatim:
+    """A value whose encoder writes its text into the statement as is."""
+
+    def __init__(self, sql):
+        self.sql = sql
+
+
+@pytest.mark.parametrize("switch", ["1; SET NAMES gbk", "1; SET character_set_client = gbk"])
+def test_a_users_literal_is_scanned_for_a_charset_switch(connect, switch):
+    # The core skips the scan of a statement it bound with its own literals only: a
+    # user's encoder may write anything, here a statement that switches the charset.
+    conn = connect_to(connect, "utf8mb4", binary_prefix=True)
+    conn.encoders[Verbatim] = lambda value, encoders: value.sql.encode()
+    cur = conn.cursor()
+    cur.execute("SELECT %s", (Verbatim(switch),))
+    while cur.nextset():
+        pass
+    attack = b"\xbf\x5c' UNION SELECT user() -- "
+    cur.execute("SELECT %s", (attack,))
+    assert cur.fetchall() == ((attack,),)
+    assert_nothing_stacked_ran(conn)
+
+
 def test_charset_changed_while_results_are_pending_is_refused(connect):
     conn = connect(charset="utf8mb4")
     cur = conn.cursor(unshaken.cursors.SSCursor)

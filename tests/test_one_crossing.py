@@ -153,3 +153,54 @@ def test_a_row_that_fails_to_convert_leaves_the_statement_shown(connect):
     assert cur.description[0][0] == "1" and cur.rowcount == 1
     cur.execute("SELECT 'next'")
     assert cur.fetchall() == (("next",),)
+
+
+def test_a_template_is_never_reused_for_another_query(connect):
+    # The core keeps the last template it parsed, keyed by the query's bytes: queries
+    # that differ in one byte, or that alternate, each bind by their own.
+    conn = connect()
+    cur = conn.cursor()
+    queries = [
+        ("SELECT %s, %s", (1, "a"), (1, "a")),
+        ("SELECT %s, %s ", (2, "b"), (2, "b")),
+        ("SELECT %s,%s", (3, "c"), (3, "c")),
+        ("SELECT %(x)s, %(y)s", {"x": 4, "y": "d"}, (4, "d")),
+        ("SELECT %s, '%%s'", (5,), (5, "%s")),
+        ("SET NAMES utf8mb4 /* %s */", (6,), None),  # Python binds this one
+        ("SELECT %s, %s", (7, "e"), (7, "e")),
+    ]
+    for _ in range(3):
+        for sql, args, want in queries:
+            cur.execute(sql, args)
+            assert (cur.fetchall() == () if want is None else cur.fetchall() == (want,))
+            if isinstance(args, dict):
+                literals = {k.encode(): conn.literal(v) for k, v in args.items()}
+            else:
+                literals = tuple(conn.literal(v) for v in args)
+            assert cur._executed == sql.encode() % literals
+
+
+def test_threads_bind_their_own_queries(connect):
+    import threading
+
+    failures = []
+
+    def run(k):
+        conn = connect()
+        cur = conn.cursor()
+        try:
+            for i in range(200):
+                sql = f"SELECT %s, {k}" if i % 2 else f"SELECT {k}, %s"
+                cur.execute(sql, (i,))
+                want = (i, k) if i % 2 else (k, i)
+                if cur.fetchall() != (want,):
+                    failures.append((k, i))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []

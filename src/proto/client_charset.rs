@@ -150,21 +150,41 @@ pub fn may_change_sql_mode(sql: &[u8]) -> bool {
     has_token(sql, true, &[b"sql_mode", b"execute"])
 }
 
+/// Bytes the server reads as part of an identifier: a word next to one is not a token.
+const GLUED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
+        b += 1;
+    }
+    t
+};
+
 /// Does `sql` hold one of `words` (ASCII, any case) as a whole token? A token
 /// followed at once by `(` counts only with `calls`.
+///
+/// This runs on every statement, often twice: a table lookup per byte, and a token is
+/// compared only when its length is one of the words' (most identifiers are not).
 fn has_token(sql: &[u8], calls: bool, words: &[&[u8]]) -> bool {
-    let glued = |b: u8| matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'$');
+    let (shortest, longest) = words.iter().fold((usize::MAX, 0), |(lo, hi), w| {
+        (lo.min(w.len()), hi.max(w.len()))
+    });
     let mut i = 0;
     while i < sql.len() {
-        if !glued(sql[i]) {
+        if !GLUED[usize::from(sql[i])] {
             i += 1;
             continue;
         }
         let start = i;
-        while i < sql.len() && glued(sql[i]) {
+        while i < sql.len() && GLUED[usize::from(sql[i])] {
             i += 1;
         }
         let token = &sql[start..i];
+        if token.len() < shortest || token.len() > longest {
+            continue;
+        }
         if !calls && sql.get(i) == Some(&b'(') {
             continue;
         }
@@ -329,6 +349,64 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(sql)
             );
+        }
+    }
+
+    /// The fast scan agrees with the plain reading of its rule on random statements
+    /// built from the words, their neighbours and the bytes that end or glue a token.
+    #[test]
+    fn token_scan_matches_the_plain_rule() {
+        fn plain(sql: &[u8], calls: bool, words: &[&[u8]]) -> bool {
+            let glued = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+            (0..sql.len()).any(|start| {
+                if start > 0 && glued(sql[start - 1]) {
+                    return false;
+                }
+                let end = (start..sql.len())
+                    .find(|&i| !glued(sql[i]))
+                    .unwrap_or(sql.len());
+                end > start
+                    && (calls || sql.get(end) != Some(&b'('))
+                    && words
+                        .iter()
+                        .any(|w| sql[start..end].eq_ignore_ascii_case(w))
+            })
+        }
+        let parts: [&[u8]; 14] = [
+            b"names",
+            b"NAMES",
+            b"sql_mode",
+            b"Char",
+            b"charset",
+            b"execute",
+            b"x",
+            b"_",
+            b"$",
+            b"(",
+            b" ",
+            b"'",
+            b"\xc3\xa9",
+            b"@@",
+        ];
+        let words: &[&[u8]] = &[b"char", b"names", b"sql_mode", b"charset", b"execute"];
+        let mut seed = 0x2545_f491_u64;
+        for _ in 0..20_000 {
+            let mut sql = Vec::new();
+            for _ in 0..(seed % 7) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                sql.extend_from_slice(parts[(seed % parts.len() as u64) as usize]);
+            }
+            seed = seed.wrapping_add(0x9e37_79b9);
+            for calls in [false, true] {
+                assert_eq!(
+                    has_token(&sql, calls, words),
+                    plain(&sql, calls, words),
+                    "{:?} calls={calls}",
+                    String::from_utf8_lossy(&sql)
+                );
+            }
         }
     }
 }

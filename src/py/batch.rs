@@ -35,6 +35,7 @@ impl Policy {
 }
 
 /// A template and the names of its placeholders.
+#[derive(Clone)]
 struct RowTemplate {
     template: Template,
     keys: Vec<Vec<u8>>,
@@ -171,25 +172,55 @@ pub fn mogrify<'py>(
     args: &Bound<'py, PyAny>,
     policy: Policy,
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-    bind(py, conn.get(), query, args, &policy)
+    Ok(bind(py, conn.get(), query, args, &policy)?.map(|bound| bound.sql))
 }
 
-/// [`mogrify`]'s work, for the calls that bind one statement.
+/// A statement with its arguments bound.
+pub(super) struct BoundSql<'py> {
+    pub sql: Bound<'py, PyBytes>,
+    /// Neither the template nor any literal can change the literal rules (every
+    /// literal was the core's own): the statement needs no scan of its own.
+    pub plain: bool,
+}
+
 pub(super) fn bind<'py>(
     py: Python<'py>,
     conn: &Connection,
     query: &[u8],
     args: &Bound<'py, PyAny>,
     policy: &Policy,
-) -> PyResult<Option<Bound<'py, PyBytes>>> {
-    let Some(template) = bindable_template(query) else {
+) -> PyResult<Option<BoundSql<'py>>> {
+    let Some(template) = last_template(query) else {
         return Ok(None);
     };
     let writer = policy.writer(py, conn)?;
     let mut out = Vec::with_capacity(query.len() + 32);
-    Ok(RowTemplate::new(template)
-        .write(&writer, args, &mut out)?
-        .then(|| PyBytes::new(py, &out)))
+    Ok(template.write(&writer, args, &mut out)?.then(|| BoundSql {
+        sql: PyBytes::new(py, &out),
+        plain: writer.only_native(),
+    }))
+}
+
+thread_local! {
+    /// The last query bound on this thread and its template: a loop runs the same
+    /// statement with new arguments, and scanning and parsing it again each time was
+    /// a tenth of a point select's instructions. Keyed by the query's bytes alone,
+    /// which are all a template depends on.
+    static LAST_TEMPLATE: std::cell::RefCell<Option<(Vec<u8>, std::rc::Rc<RowTemplate>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn last_template(query: &[u8]) -> Option<std::rc::Rc<RowTemplate>> {
+    LAST_TEMPLATE.with_borrow_mut(|last| {
+        if let Some((text, template)) = last {
+            if text[..] == *query {
+                return Some(template.clone());
+            }
+        }
+        let template = std::rc::Rc::new(RowTemplate::new(bindable_template(query)?));
+        *last = Some((query.to_vec(), template.clone()));
+        Some(template)
+    })
 }
 
 /// `executemany()`'s statements, made lazily: an item of `rows` is bound only when the

@@ -199,6 +199,65 @@ impl Connection {
         })
     }
 
+    /// `query_stored`; `plain`: the caller knows `sql` cannot change the client
+    /// character set (bound by the core from a template that cannot, with the core's
+    /// own literals), so it is not scanned again.
+    pub(super) fn run_stored<'py>(
+        &self,
+        py: Python<'py>,
+        sql: &[u8],
+        plain: bool,
+        timeout: Option<f64>,
+        how: u8,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let deadline =
+            Deadline::after(timeout_limit("timeout", timeout).map_err(|e| error(py, e))?);
+        let (stored, mut warnings, mut affected, insert_id) =
+            self.command(py, move |conn, slot, hook| {
+                if !plain && may_change_client_charset(sql) {
+                    slot.client_charset = ClientCharsetState::Unknown;
+                }
+                conn.query_within(sql, deadline, hook)?;
+                let insert_id = (conn.last().field_count == 0).then(|| conn.last().insert_id);
+                let stored = match conn.take_columns() {
+                    None => None,
+                    Some(columns) => {
+                        // The first batch in this crossing: a small result ends here;
+                        // a large one is built batch by batch while the rest arrives.
+                        let mut rows = Vec::new();
+                        let done = conn.read_rows(BATCH, &mut rows, hook)?;
+                        Some((columns, conn.result_seq(), rows, done))
+                    }
+                };
+                Ok((stored, conn.last().warnings, affected_rows(conn), insert_id))
+            })?;
+        let none = || py.None().into_bound(py);
+        let (rows, description, flags) = match stored {
+            None => (PyTuple::empty(py).into_any(), none(), none()),
+            Some((columns, seq, first, done)) => {
+                let stored = Rows::Stored {
+                    built: Vec::new(),
+                    raw: Vec::new(),
+                };
+                let result = self.make_result(py, columns, stored)?;
+                result.store(py, self, seq, first, done)?;
+                if !done {
+                    // The figures of the result's end, read after the first batch.
+                    (warnings, affected) =
+                        self.peek(py, |conn, _| (conn.last().warnings, affected_rows(conn)))?;
+                }
+                let description = result.describe(py)?.into_any();
+                let flags = result.field_flags(py)?.into_any();
+                let rows = match result.fetch_row(py, 0, how) {
+                    Ok(rows) => rows.into_any(),
+                    Err(e) => e.into_value(py).into_bound(py).into_any(),
+                };
+                (rows, description, flags)
+            }
+        };
+        (rows, description, flags, warnings, affected, insert_id).into_pyobject(py)
+    }
+
     fn make_result(
         &self,
         py: Python<'_>,
@@ -324,59 +383,14 @@ impl Connection {
     /// the cursor to raise once it shows the statement (as fetch_row after
     /// store_result would).
     #[pyo3(signature = (sql, timeout=None, how=0))]
-    pub(super) fn query_stored<'py>(
+    fn query_stored<'py>(
         &self,
         py: Python<'py>,
         sql: &[u8],
         timeout: Option<f64>,
         how: u8,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let deadline =
-            Deadline::after(timeout_limit("timeout", timeout).map_err(|e| error(py, e))?);
-        let (stored, mut warnings, mut affected, insert_id) =
-            self.command(py, move |conn, slot, hook| {
-                if may_change_client_charset(sql) {
-                    slot.client_charset = ClientCharsetState::Unknown;
-                }
-                conn.query_within(sql, deadline, hook)?;
-                let insert_id = (conn.last().field_count == 0).then(|| conn.last().insert_id);
-                let stored = match conn.take_columns() {
-                    None => None,
-                    Some(columns) => {
-                        // The first batch in this crossing: a small result ends here;
-                        // a large one is built batch by batch while the rest arrives.
-                        let mut rows = Vec::new();
-                        let done = conn.read_rows(BATCH, &mut rows, hook)?;
-                        Some((columns, conn.result_seq(), rows, done))
-                    }
-                };
-                Ok((stored, conn.last().warnings, affected_rows(conn), insert_id))
-            })?;
-        let none = || py.None().into_bound(py);
-        let (rows, description, flags) = match stored {
-            None => (PyTuple::empty(py).into_any(), none(), none()),
-            Some((columns, seq, first, done)) => {
-                let stored = Rows::Stored {
-                    built: Vec::new(),
-                    raw: Vec::new(),
-                };
-                let result = self.make_result(py, columns, stored)?;
-                result.store(py, self, seq, first, done)?;
-                if !done {
-                    // The figures of the result's end, read after the first batch.
-                    (warnings, affected) =
-                        self.peek(py, |conn, _| (conn.last().warnings, affected_rows(conn)))?;
-                }
-                let description = result.describe(py)?.into_any();
-                let flags = result.field_flags(py)?.into_any();
-                let rows = match result.fetch_row(py, 0, how) {
-                    Ok(rows) => rows.into_any(),
-                    Err(e) => e.into_value(py).into_bound(py).into_any(),
-                };
-                (rows, description, flags)
-            }
-        };
-        (rows, description, flags, warnings, affected, insert_id).into_pyobject(py)
+        self.run_stored(py, sql, false, timeout, how)
     }
 
     fn store_result(&self, py: Python<'_>) -> PyResult<Option<PyResultSet>> {

@@ -29,15 +29,15 @@ pub fn execute_stored<'py>(
     if !this.ready_for_next(py).unwrap_or(false) {
         return Ok(None);
     }
-    let executed = match (args, &policy) {
-        (None, _) => query.clone(),
+    let (executed, plain) = match (args, &policy) {
+        (None, _) => (query.clone(), false),
         (Some(args), Some(policy)) => match bind(py, this, query.as_bytes(), args, policy)? {
-            Some(bound) => bound,
+            Some(bound) => (bound.sql, bound.plain),
             None => return Ok(None),
         },
         (Some(_), None) => return Ok(None),
     };
-    let outcome = match this.query_stored(py, executed.as_bytes(), timeout, how) {
+    let outcome = match this.run_stored(py, executed.as_bytes(), plain, timeout, how) {
         Ok(stored) => stored.into_any(),
         Err(e) => e.into_value(py).into_bound(py).into_any(),
     };

@@ -6,6 +6,7 @@
 //! default, so an encoder the user registered always wins. Everything else goes to the
 //! `fallback` (`Connection.literal`), the Python policy.
 
+use std::cell::Cell;
 use std::io::Write;
 use std::ops::Range;
 
@@ -94,10 +95,26 @@ impl Resolved {
 /// Writes the literal of one argument into a statement being built.
 pub struct Writer<'py> {
     quoting: Quoting,
-    /// Bits of `Native`: the types written here rather than by `fallback`.
-    native: u16,
+    /// The connection's encoders, when a dict (another mapping: every literal goes
+    /// through `fallback`), and the defaults they are compared with.
+    encoders: Option<Bound<'py, PyDict>>,
+    resolved: Defaults,
+    /// Bits of `Native`: the types already compared (`checked`), and of those the
+    /// ones written here rather than by `fallback` (`native`). Compared on first use:
+    /// a statement binds a type or two, and looking up all nine cost more than
+    /// binding one int.
+    checked: Cell<u16>,
+    native: Cell<u16>,
+    /// Some literal came from `fallback`: Python's (or the user's) text, not ours.
+    used_fallback: Cell<bool>,
     fallback: Bound<'py, PyAny>,
     decimal: Bound<'py, PyType>,
+}
+
+/// The resolved defaults: Python's constant tuple (resolved once) or another one.
+enum Defaults {
+    Shared(&'static Resolved),
+    Own(Resolved),
 }
 
 impl<'py> Writer<'py> {
@@ -112,35 +129,28 @@ impl<'py> Writer<'py> {
         fallback: Bound<'py, PyAny>,
     ) -> PyResult<Writer<'py>> {
         let py = fallback.py();
-        let mut native = 0;
-        // A mapping other than a dict: every literal goes through Python.
-        if let Ok(encoders) = encoders.cast_exact::<PyDict>() {
-            let first = RESOLVED.get_or_try_init(py, || Resolved::new(defaults))?;
-            let other;
-            let resolved = match first.source.is(defaults) {
-                true => first,
-                false => {
-                    other = Resolved::new(defaults)?;
-                    &other
-                }
-            };
-            for (ty, default, n) in &resolved.pairs {
-                let unchanged = match encoders.get_item(ty)? {
-                    Some(current) => default.as_ref().is_some_and(|d| current.is(d)),
-                    None => default.is_none(),
-                };
-                if unchanged {
-                    native |= *n as u16;
-                }
-            }
-        }
+        let first = RESOLVED.get_or_try_init(py, || Resolved::new(defaults))?;
+        let resolved = match first.source.is(defaults) {
+            true => Defaults::Shared(first),
+            false => Defaults::Own(Resolved::new(defaults)?),
+        };
         let decimal = DECIMAL.import(py, "decimal", "Decimal")?.clone();
         Ok(Writer {
             quoting,
-            native,
+            encoders: encoders.cast_exact::<PyDict>().ok().cloned(),
+            resolved,
+            checked: Cell::new(0),
+            native: Cell::new(0),
+            used_fallback: Cell::new(false),
             fallback,
             decimal,
         })
+    }
+
+    /// Every literal so far was written here: numbers, NULL, quoted strings and
+    /// temporal values, none of which can change how the server reads what follows.
+    pub fn only_native(&self) -> bool {
+        !self.used_fallback.get()
     }
 
     pub fn py(&self) -> Python<'py> {
@@ -152,8 +162,37 @@ impl<'py> Writer<'py> {
         self.quoting.encoding == "utf-8"
     }
 
+    /// Is `n` written here: the connection's encoder for it is still the default.
     fn has(&self, n: Native) -> bool {
-        self.native & n as u16 != 0
+        let bit = n as u16;
+        if self.checked.get() & bit == 0 {
+            self.checked.set(self.checked.get() | bit);
+            if self.still_default(n) {
+                self.native.set(self.native.get() | bit);
+            }
+        }
+        self.native.get() & bit != 0
+    }
+
+    fn still_default(&self, n: Native) -> bool {
+        let Some(encoders) = &self.encoders else {
+            return false;
+        };
+        let resolved = match &self.resolved {
+            Defaults::Shared(r) => r,
+            Defaults::Own(r) => r,
+        };
+        let py = self.py();
+        resolved
+            .pairs
+            .iter()
+            .filter(|(_, _, native)| *native as u16 == n as u16)
+            .any(|(ty, default, _)| match encoders.get_item(ty.bind(py)) {
+                Ok(Some(current)) => default.as_ref().is_some_and(|d| current.is(d)),
+                Ok(None) => default.is_none(),
+                // Python's literal() looks the encoder up itself and raises there.
+                Err(_) => false,
+            })
     }
 
     fn quoted(&self, prefix: &[u8], body: &[u8], out: &mut Vec<u8>) {
@@ -179,6 +218,7 @@ impl<'py> Writer<'py> {
         if self.write_native(item, out)? {
             return Ok(None);
         }
+        self.used_fallback.set(true);
         let lit = self.fallback.call1((item,))?;
         if let Ok(b) = lit.cast::<PyBytes>() {
             out.extend_from_slice(b.as_bytes());

@@ -7,14 +7,73 @@ use super::super::{ProtoError, Result};
 /// Length of the fixed-size block after the names (always 0x0C).
 const FIXED_LEN: u64 = 0x0C;
 
+/// The six names of a column definition, in wire order, kept in one allocation: a
+/// result's columns are decoded on every statement, and six `Vec`s per column were a
+/// tenth of a point select's instructions (the allocations and their frees).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Names {
+    bytes: Box<[u8]>,
+    /// Where each name ends in `bytes` (each starts where the one before ends).
+    ends: [u32; 6],
+}
+
+/// Which of the six names.
+#[derive(Clone, Copy)]
+enum Field {
+    Catalog,
+    Schema,
+    Table,
+    OrgTable,
+    Name,
+    OrgName,
+}
+
+impl Names {
+    /// catalog, schema, table, org_table, name, org_name.
+    pub fn new(names: [&[u8]; 6]) -> Names {
+        let mut bytes = Vec::with_capacity(names.iter().map(|n| n.len()).sum());
+        let mut ends = [0; 6];
+        for (end, name) in ends.iter_mut().zip(names) {
+            bytes.extend_from_slice(name);
+            // decode refuses a packet of 4 GiB or more, so only a caller's own
+            // names could overflow this.
+            *end = u32::try_from(bytes.len()).expect("column names of 4 GiB or more");
+        }
+        Names {
+            bytes: bytes.into_boxed_slice(),
+            ends,
+        }
+    }
+
+    fn get(&self, which: Field) -> &[u8] {
+        let i = which as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.bytes[start..self.ends[i] as usize]
+    }
+
+    fn all(&self) -> [&[u8]; 6] {
+        [
+            Field::Catalog,
+            Field::Schema,
+            Field::Table,
+            Field::OrgTable,
+            Field::Name,
+            Field::OrgName,
+        ]
+        .map(|n| self.get(n))
+    }
+}
+
+impl std::fmt::Debug for Names {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = self.all().map(String::from_utf8_lossy);
+        f.debug_list().entries(text).finish()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ColumnDefinition {
-    pub catalog: Vec<u8>,
-    pub schema: Vec<u8>,
-    pub table: Vec<u8>,
-    pub org_table: Vec<u8>,
-    pub name: Vec<u8>,
-    pub org_name: Vec<u8>,
+    pub names: Names,
     /// Collation id (63 = binary).
     pub charset: u16,
     pub column_length: u32,
@@ -25,10 +84,13 @@ pub struct ColumnDefinition {
 
 impl ColumnDefinition {
     pub fn decode(payload: &[u8]) -> Result<ColumnDefinition> {
+        if u32::try_from(payload.len()).is_err() {
+            // Names::new keeps u32 offsets (no packet of ours is this long).
+            return Err(ProtoError::Malformed("column definition over 4 GiB"));
+        }
         let mut r = Reader::new(payload);
-        let mut s = || r.lenenc_bytes_not_null().map(<[u8]>::to_vec);
-        let (catalog, schema, table, org_table, name, org_name) =
-            (s()?, s()?, s()?, s()?, s()?, s()?);
+        let mut s = || r.lenenc_bytes_not_null();
+        let names = Names::new([s()?, s()?, s()?, s()?, s()?, s()?]);
         if r.lenenc_int_not_null()? < FIXED_LEN - 2 {
             return Err(ProtoError::Malformed(
                 "column definition fixed block too short",
@@ -41,12 +103,7 @@ impl ColumnDefinition {
         let decimals = r.u8()?;
         // The 2 filler bytes that follow are not always sent; ignore whatever is left.
         Ok(ColumnDefinition {
-            catalog,
-            schema,
-            table,
-            org_table,
-            name,
-            org_name,
+            names,
             charset,
             column_length,
             column_type,
@@ -54,23 +111,29 @@ impl ColumnDefinition {
             decimals,
         })
     }
+
+    pub fn catalog(&self) -> &[u8] {
+        self.names.get(Field::Catalog)
+    }
+    pub fn schema(&self) -> &[u8] {
+        self.names.get(Field::Schema)
+    }
+    pub fn table(&self) -> &[u8] {
+        self.names.get(Field::Table)
+    }
+    pub fn org_table(&self) -> &[u8] {
+        self.names.get(Field::OrgTable)
+    }
+    pub fn name(&self) -> &[u8] {
+        self.names.get(Field::Name)
+    }
+    pub fn org_name(&self) -> &[u8] {
+        self.names.get(Field::OrgName)
+    }
+
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(
-            22 + self.catalog.len()
-                + self.schema.len()
-                + self.table.len()
-                + self.org_table.len()
-                + self.name.len()
-                + self.org_name.len(),
-        );
-        for s in [
-            &self.catalog,
-            &self.schema,
-            &self.table,
-            &self.org_table,
-            &self.name,
-            &self.org_name,
-        ] {
+        let mut out = Vec::with_capacity(22 + self.names.bytes.len());
+        for s in self.names.all() {
             put_lenenc_bytes(&mut out, s);
         }
         out.push(FIXED_LEN as u8);
@@ -99,14 +162,12 @@ mod tests {
         decimals: u8,
     ) -> ColumnDefinition {
         ColumnDefinition {
-            catalog: b"def".to_vec(),
-            name: name.as_bytes().to_vec(),
+            names: Names::new([b"def", b"", b"", b"", name.as_bytes(), b""]),
             charset,
             column_length: len,
             column_type: ty,
             flags,
             decimals,
-            ..Default::default()
         }
     }
 
@@ -173,12 +234,7 @@ mod tests {
     #[test]
     fn with_table_names_and_missing_filler() {
         let c = ColumnDefinition {
-            catalog: b"def".to_vec(),
-            schema: b"test".to_vec(),
-            table: b"t".to_vec(),
-            org_table: b"t".to_vec(),
-            name: b"id".to_vec(),
-            org_name: b"id".to_vec(),
+            names: Names::new([b"def", b"test", b"t", b"t", b"id", b"id"]),
             charset: 63,
             column_length: 11,
             column_type: MYSQL_TYPE_LONG,
@@ -192,5 +248,14 @@ mod tests {
             c
         );
         assert!(ColumnDefinition::decode(&bytes[..bytes.len() - 3]).is_err());
+        let names = [
+            c.catalog(),
+            c.schema(),
+            c.table(),
+            c.org_table(),
+            c.name(),
+            c.org_name(),
+        ];
+        assert_eq!(names, [&b"def"[..], b"test", b"t", b"t", b"id", b"id"]);
     }
 }

@@ -8,6 +8,6 @@ pub mod generic;
 pub mod handshake;
 pub mod row;
 
-pub use column::ColumnDefinition;
+pub use column::{ColumnDefinition, Names as ColumnNames};
 pub use generic::{EofPacket, ErrPacket, OkPacket};
 pub use handshake::{Greeting, HandshakeResponse};

@@ -56,7 +56,7 @@ fn replay(s: &str, name: &str) -> (Command, Vec<CommandStep>) {
 
 fn column_names(step: &CommandStep) -> Vec<&[u8]> {
     match step {
-        CommandStep::Columns(c) => c.iter().map(|c| &c.name[..]).collect(),
+        CommandStep::Columns(c) => c.iter().map(|c| c.name()).collect(),
         other => panic!("not columns: {other:?}"),
     }
 }
@@ -73,8 +73,14 @@ fn ok(status: u16, affected_rows: u64) -> OkPacket {
 
 fn column(name: &str) -> Vec<u8> {
     ColumnDefinition {
-        catalog: b"def".to_vec(),
-        name: name.as_bytes().to_vec(),
+        names: crate::proto::packets::ColumnNames::new([
+            b"def",
+            b"",
+            b"",
+            b"",
+            name.as_bytes(),
+            b"",
+        ]),
         charset: 63,
         column_type: 3,
         ..Default::default()
@@ -408,7 +414,7 @@ fn three_hundred_columns() {
         );
     }
     match m.packet(&column("last")).unwrap() {
-        CommandStep::Columns(c) => assert_eq!((c.len(), &c[299].name[..]), (300, &b"last"[..])),
+        CommandStep::Columns(c) => assert_eq!((c.len(), c[299].name()), (300, &b"last"[..])),
         other => panic!("{other:?}"),
     }
 }

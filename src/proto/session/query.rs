@@ -157,7 +157,8 @@ mod tests {
             .map(|i| {
                 ColumnDefinition::decode(&captured("a", &format!("types_col{i}")))
                     .unwrap()
-                    .name
+                    .name()
+                    .to_vec()
             })
             .collect();
         assert_eq!(names, [&b"i"[..], b"s", b"n", b"d", b"dt", b"b"]);

@@ -184,8 +184,8 @@ impl Result {
     pub(super) fn describe<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let max_lengths = self.max_lengths(py)?;
         let items = self.columns.iter().zip(max_lengths).map(|(c, max_len)| {
-            let name = convert::decode_str(py, &c.name, &self.encoding).unwrap_or_else(|_| {
-                PyString::new(py, &String::from_utf8_lossy(&c.name)).into_any()
+            let name = convert::decode_str(py, c.name(), &self.encoding).unwrap_or_else(|_| {
+                PyString::new(py, &String::from_utf8_lossy(c.name())).into_any()
             });
             (
                 name,

@@ -16,8 +16,8 @@ impl Result {
         self.columns
             .iter()
             .map(|c| {
-                let name = String::from_utf8_lossy(&c.name);
-                let table = String::from_utf8_lossy(&c.table);
+                let name = String::from_utf8_lossy(c.name());
+                let table = String::from_utf8_lossy(c.table());
                 // how=1 keys by name; a repeated name falls back to "table.name".
                 let key = if qualified || !seen.insert(name.to_string()) {
                     format!("{table}.{name}")
