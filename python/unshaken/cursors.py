@@ -197,7 +197,7 @@ class BaseCursor:
     #: CursorStoreResultMixIn._query): true for a buffered cursor whose statement
     #: hooks are the stock ones, so a subclass that overrides any still sees each called.
     _one_crossing = False
-    #: Whether execute() may bind and run as one native call too (_execute_stored):
+    #: Whether execute() may bind and run as one native call too (execute_stored):
     #: a _one_crossing cursor whose _discard and _mogrify are the stock ones.
     _fused_execute = False
 
@@ -282,9 +282,20 @@ class BaseCursor:
         """
         db = self.connection
         if self._fused_execute and db is not None and self._result is None and db._one_crossing:
-            ran = self._execute_stored(db, query, args)
-            if ran is not None:
-                return ran
+            # _discard(), _mogrify() and _query() of a stock buffered cursor as one
+            # native call (py/execute.rs), leaving what they leave. Written out here:
+            # a Python call per step was a fifth of a SELECT 1's instructions.
+            sql = query.encode(db.encoding) if type(query) is str else query
+            policy = None if args is None else db._literal_policy()
+            if type(sql) is bytes and (args is None or policy is not None):
+                try:
+                    done = _native.execute_stored(db._conn, sql, args, policy,
+                                                  db.query_timeout, self._fetch_type)
+                except BaseException:  # binding failed: nothing was sent
+                    self._forget_shown()
+                    raise
+                if done is not None:  # else it could not run it, and did nothing
+                    return self._show_stored(db, done[1], done[0])
         self._discard()
         return self._query(self._mogrify(query, args))
 
@@ -648,30 +659,9 @@ class CursorStoreResultMixIn:
         return self._show_stored(db, db._conn.query_stored(q, db.query_timeout,
                                                            self._fetch_type), q)
 
-    def _execute_stored(self, db, query, args):
-        """_discard(), _mogrify() and _query() of a stock buffered cursor as one native
-        call (py/execute.rs), leaving what they leave; None if that call cannot run it
-        (nothing was done then)."""
-        sql = query.encode(db.encoding) if type(query) is str else query
-        if type(sql) is not bytes:
-            return None
-        policy = None if args is None else db._literal_policy()
-        if args is not None and policy is None:
-            return None
-        try:
-            done = _native.execute_stored(db._conn, sql, args, policy, db.query_timeout,
-                                          self._fetch_type)
-        except BaseException:  # binding failed: nothing was sent
-            self._forget_shown()
-            raise
-        if done is None:
-            return None
-        executed, outcome = done
-        return self._show_stored(db, outcome, executed)
-
     def _show_stored(self, db, outcome, q):
         """What _query() leaves after ``q`` ran: ``outcome`` is query_stored()'s tuple,
-        or (from _execute_stored) the exception the statement raised, raised here with
+        or (from execute()'s native call) the exception the statement raised, raised here with
         the state _discard() and _query() leave before it."""
         if type(outcome) is not tuple:
             self._forget_shown()
@@ -714,7 +704,9 @@ class CursorStoreResultMixIn:
 
     def fetchone(self):
         """The next row, or None when there are no more."""
-        rows = self._stored_rows()
+        rows = self._rows
+        if rows is None or not self._executed:  # the checks, only when they can fail
+            rows = self._stored_rows()
         if self.rownumber >= len(rows):
             return None
         self.rownumber += 1
@@ -730,7 +722,9 @@ class CursorStoreResultMixIn:
 
     def fetchall(self):
         """All remaining rows."""
-        rows = self._stored_rows()
+        rows = self._rows
+        if rows is None or not self._executed:  # the checks, only when they can fail
+            rows = self._stored_rows()
         result = rows[self.rownumber :] if self.rownumber else rows
         self.rownumber = len(rows)
         return result
@@ -758,7 +752,7 @@ def _stock_statement_hooks():
         return None
     return {"_query": store._query, "_get_result": store._get_result,
             "_post_get_result": store._post_get_result,
-            "_execute_stored": store._execute_stored, "_show_stored": store._show_stored,
+            "_show_stored": store._show_stored,
             "_do_get_result": BaseCursor._do_get_result, "_fetch_row": BaseCursor._fetch_row}
 
 
