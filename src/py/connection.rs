@@ -24,7 +24,9 @@ use crate::client::{
 use crate::error::{cr, Error};
 
 pub(super) struct Slot {
-    conn: Option<Conn>,
+    /// Boxed: each command takes the session out of the slot and puts it back (it
+    /// needs the slot too), and moving the whole `Conn` was 400 instructions a statement.
+    conn: Option<Box<Conn>>,
     /// Counters of sessions already closed, so stats() survives close().
     closed_stats: IoStats,
     closed_queries: u64,
@@ -161,7 +163,7 @@ impl Connection {
             let nbe = slot
                 .conn
                 .as_ref()
-                .map_or(slot.closed_nbe, Conn::no_backslash_escapes);
+                .map_or(slot.closed_nbe, |c| c.no_backslash_escapes());
             match &slot.client_charset {
                 ClientCharsetState::Known(cs) => return Ok((*cs, nbe)),
                 ClientCharsetState::Unsupported(name) => return Err(unsupported(py, name)),
@@ -278,7 +280,7 @@ impl Connection {
     /// it when it finds nothing to read. False otherwise, with nothing changed.
     pub(super) fn ready_for_next(&self, py: Python<'_>) -> PyResult<bool> {
         let mut slot = self.lock(py)?;
-        let ready = slot.conn.as_ref().is_some_and(Conn::is_idle);
+        let ready = slot.conn.as_ref().is_some_and(|c| c.is_idle());
         if ready {
             slot.last_error = None;
         }
@@ -328,7 +330,7 @@ impl Connection {
         let waker = conn.shutdown_handle();
         Ok(Connection {
             slot: Mutex::new(Slot {
-                conn: Some(conn),
+                conn: Some(Box::new(conn)),
                 closed_stats: IoStats::default(),
                 closed_queries: 0,
                 client_charset: ClientCharsetState::for_name(&client_charset),
@@ -752,7 +754,7 @@ fn affected_rows(conn: &Conn) -> i64 {
 }
 
 /// Take the session out of the slot, keeping its counters for stats().
-fn take_session(slot: &mut Slot) -> Option<Conn> {
+fn take_session(slot: &mut Slot) -> Option<Box<Conn>> {
     let conn = slot.conn.take()?;
     slot.closed_nbe = conn.no_backslash_escapes();
     slot.closed_stats = add_stats(slot.closed_stats, conn.io_stats());

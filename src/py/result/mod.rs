@@ -182,22 +182,26 @@ impl Result {
     /// each a C int as mysqlclient builds it (a 0xFFFFFFFF length reads -1, null_ok
     /// is 0/1).
     pub(super) fn describe<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let max_lengths = self.max_lengths(py)?;
-        let items = self.columns.iter().zip(max_lengths).map(|(c, max_len)| {
-            let name = convert::decode_str(py, c.name(), &self.encoding).unwrap_or_else(|_| {
-                PyString::new(py, &String::from_utf8_lossy(c.name())).into_any()
+        let st = self.lock(py)?;
+        let items = self
+            .columns
+            .iter()
+            .zip(&st.max_lengths)
+            .map(|(c, &max_len)| {
+                let name = convert::decode_str(py, c.name(), &self.encoding).unwrap_or_else(|_| {
+                    PyString::new(py, &String::from_utf8_lossy(c.name())).into_any()
+                });
+                (
+                    name,
+                    c.column_type,
+                    c_int(max_len as u64),
+                    c_int(c.column_length.into()),
+                    c_int(c.column_length.into()),
+                    c.decimals,
+                    i32::from(c.flags & NOT_NULL_FLAG == 0),
+                )
             });
-            (
-                name,
-                c.column_type,
-                c_int(max_len as u64),
-                c_int(c.column_length.into()),
-                c_int(c.column_length.into()),
-                c.decimals,
-                i32::from(c.flags & NOT_NULL_FLAG == 0),
-            )
-        });
-        PyTuple::new(py, items.collect::<Vec<_>>())
+        PyTuple::new(py, items)
     }
 
     /// Column flags as the C client reports them (`description_flags`).
@@ -253,6 +257,12 @@ impl Result {
                     st.pos.saturating_add(maxrows).min(total)
                 };
                 let split = built.len();
+                if keys.is_none() && end <= split {
+                    // Tuples already built, handed out as they are: no list between.
+                    let rows = &built[st.pos.min(end)..end];
+                    st.pos = end;
+                    return PyTuple::new(py, rows.iter().map(|row| row.bind(py)));
+                }
                 for row in &built[st.pos.min(split)..end.min(split)] {
                     out.push(Self::shaped(row.bind(py), keys)?);
                 }
@@ -335,12 +345,6 @@ impl Result {
                 ),
             )),
         }
-    }
-
-    /// Longest value per column over stored rows (0 while streaming), as libmysql's
-    /// mysql_store_result reports max_length.
-    fn max_lengths(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
-        Ok(self.lock(py)?.max_lengths.clone())
     }
 }
 
