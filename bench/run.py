@@ -30,7 +30,7 @@ import drivers  # bench/ is not a package: found through sys.path
 import report
 import workloads
 
-C_CLIENT = "C client"
+C_CLIENT = report.C_CLIENT
 C_WORKLOADS = {"select1", "point", "fetchall", "stream", "connect"}
 WORKER_TIMEOUT = 600
 
@@ -172,7 +172,8 @@ def main(argv=None):
 
     versions = {n: drivers.version(n) for n in names}
     summary = report.summarize(results, contenders, chosen)
-    print(report.text_table(summary, contenders, chosen, sizes, versions, rounds))
+    versus = report.comparisons(results, summary, contenders, chosen)
+    print(report.text_table(summary, contenders, chosen, sizes, versions, rounds, versus))
     if args.json:
         Path(args.json).write_text(json.dumps(
             {"sizes": sizes, "rounds": rounds, "versions": versions,
@@ -180,7 +181,8 @@ def main(argv=None):
                          for (w, d), ms in results.items()]}, indent=2))
     if args.write_readme:
         readme = HERE.parent / "README.md"
-        table = report.markdown_table(summary, contenders, chosen, sizes, versions, rounds)
+        table = report.markdown_table(summary, contenders, chosen, sizes, versions, rounds,
+                                      versus)
         readme.write_text(report.replace_between_markers(readme.read_text(), table))
         print(f"# README.md table rewritten ({len(chosen)} workloads)")
     return 0

@@ -99,7 +99,8 @@ impl Result {
             .iter()
             .any(|d| matches!(d, Decoder::Call { .. }));
         let (mut built, mut raw) = (Vec::new(), Vec::new());
-        let mut max_lengths = vec![0; self.columns.len()];
+        // The zeros Result::new made, filled here and put back at the end.
+        let mut max_lengths = std::mem::take(&mut self.lock(py)?.max_lengths);
         let mut cells = Vec::with_capacity(self.decoders.len());
         let mut next = Some(first);
         loop {
