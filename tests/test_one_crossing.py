@@ -68,6 +68,21 @@ STEPS = [
     ("SELECT 1 %% 2, %s", (3,)),
     (b"SELECT %s", (7,)),
     ("SELECT 1 % 2", None),  # no arguments: no % formatting
+    # The same columns again (the fused path reuses the last description), with
+    # longer, shorter and NULL values, then a column of the same name and another type.
+    ("SELECT %s AS v", ("a",)),
+    ("SELECT %s AS v", ("abcd",)),
+    ("SELECT %s AS v", ("ab",)),
+    ("SELECT %s AS v", ("ab",)),
+    ("SELECT %s AS v", (None,)),
+    ("SELECT %s AS v", (5,)),
+    ("INSERT INTO oc2 (v) VALUES (%s), (NULL)", ("abcd",)),
+    ("SELECT v FROM oc2 WHERE id = %s", (1,)),
+    ("SELECT v FROM oc2 WHERE id = %s", (3,)),
+    ("SELECT v FROM oc2 WHERE id = %s", (4,)),
+    ("SELECT v FROM oc2 WHERE id = %s", (1,)),
+    ("SELECT id AS v FROM oc2 WHERE id = %s", (1,)),
+    ("SELECT v FROM oc2 WHERE id = %s", (1,)),
 ]
 
 
@@ -204,3 +219,18 @@ def test_threads_bind_their_own_queries(connect):
     for t in threads:
         t.join()
     assert failures == []
+
+
+def test_a_reused_description_shows_this_statements_display_sizes(conn):
+    cur = conn.cursor()
+    cur.execute("CREATE TEMPORARY TABLE ds (id INT PRIMARY KEY, v VARCHAR(10))")
+    cur.execute("INSERT INTO ds VALUES (1, 'a'), (2, 'abcd'), (3, 'ab'), (4, NULL)")
+    sizes = []
+    for i in (1, 2, 3, 3, 4, 1):
+        cur.execute("SELECT v FROM ds WHERE id = %s", (i,))
+        sizes.append(cur.description[0][2])
+    assert sizes == [1, 4, 2, 2, 0, 1]
+    # Literals of other lengths are columns of other lengths: described afresh.
+    for value, want in (("a", (253, 1, 4)), ("abcd", (253, 4, 16)), (12345, (3, 5, 5))):
+        cur.execute("SELECT %s AS v", (value,))
+        assert cur.description[0][1:4] == want

@@ -14,7 +14,7 @@ use super::convert::{self, Encoding};
 use super::errors::{error, named, raise, settle};
 use super::hook::PyHook;
 use super::literal;
-use super::result::{Result as PyResultSet, Rows, BATCH};
+use super::result::{Described, Result as PyResultSet, Rows, BATCH};
 use super::wait_callback::{self, blocking};
 use crate::client::{
     client_charset_after_login, escape_into, may_change_client_charset, may_change_sql_mode,
@@ -71,6 +71,8 @@ pub struct Connection {
     waker: Mutex<Option<ShutdownHandle>>,
     /// Set by a close() that had to abort another thread's statement.
     closed_while_busy: AtomicBool,
+    /// The last stored result's description and flags, for the next (`run_stored`).
+    described: Mutex<Option<Described>>,
 }
 
 impl Connection {
@@ -248,8 +250,12 @@ impl Connection {
                     (warnings, affected) =
                         self.peek(py, |conn, _| (conn.last().warnings, affected_rows(conn)))?;
                 }
-                let description = result.describe(py)?.into_any();
-                let flags = result.field_flags(py)?.into_any();
+                // Never waited for: another thread's statement is using it.
+                let (description, flags) = match self.described.try_lock() {
+                    Ok(mut last) => result.described(py, &mut last)?,
+                    Err(_) => (result.describe(py)?, result.field_flags(py)?),
+                };
+                let (description, flags) = (description.into_any(), flags.into_any());
                 let rows = match result.fetch_row(py, 0, how) {
                     Ok(rows) => rows.into_any(),
                     Err(e) => e.into_value(py).into_bound(py).into_any(),
@@ -343,6 +349,7 @@ impl Connection {
             host_info: options.host_info(),
             waker: Mutex::new(waker),
             closed_while_busy: AtomicBool::new(false),
+            described: Mutex::new(None),
         })
     }
 

@@ -29,6 +29,7 @@ pub enum Decoder {
 }
 
 /// The connection's text encoding, resolved once.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Encoding {
     Utf8,
     Other(std::ffi::CString),

@@ -1,7 +1,10 @@
 //! `_native.Result`: a result set whose rows are built in Rust straight into Python
 //! objects, with the converter plan resolved once.
 
+mod described;
 mod rows;
+
+pub use described::Described;
 
 use rows::note_lengths;
 
@@ -183,26 +186,8 @@ impl Result {
     /// each a C int as mysqlclient builds it (a 0xFFFFFFFF length reads -1, null_ok
     /// is 0/1).
     pub(super) fn describe<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let st = self.lock(py)?;
-        let items = self
-            .columns
-            .iter()
-            .zip(&st.max_lengths)
-            .map(|(c, &max_len)| {
-                let name = convert::decode_str(py, c.name(), &self.encoding).unwrap_or_else(|_| {
-                    PyString::new(py, &String::from_utf8_lossy(c.name())).into_any()
-                });
-                (
-                    name,
-                    c.column_type,
-                    c_int(max_len as u64),
-                    c_int(c.column_length.into()),
-                    c_int(c.column_length.into()),
-                    c.decimals,
-                    i32::from(c.flags & NOT_NULL_FLAG == 0),
-                )
-            });
-        PyTuple::new(py, items)
+        let names = self.described_names(py);
+        self.description(py, &names, &self.lock(py)?.max_lengths)
     }
 
     /// Column flags as the C client reports them (`description_flags`).
@@ -330,6 +315,43 @@ impl Drop for Result {
 }
 
 impl Result {
+    /// The columns' names as the description shows them (decoded in the connection's
+    /// charset; a name it cannot decode is shown with replacement characters).
+    fn described_names<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyAny>> {
+        let name = |c: &ColumnDefinition| {
+            convert::decode_str(py, c.name(), &self.encoding).unwrap_or_else(|_| {
+                PyString::new(py, &String::from_utf8_lossy(c.name())).into_any()
+            })
+        };
+        self.columns.iter().map(name).collect()
+    }
+
+    /// The description (see `describe`) with these names and longest values.
+    fn description<'py>(
+        &self,
+        py: Python<'py>,
+        names: &[Bound<'py, PyAny>],
+        max_lengths: &[usize],
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let items = self
+            .columns
+            .iter()
+            .zip(names)
+            .zip(max_lengths)
+            .map(|((c, name), &max_len)| {
+                (
+                    name,
+                    c.column_type,
+                    c_int(max_len as u64),
+                    c_int(c.column_length.into()),
+                    c_int(c.column_length.into()),
+                    c.decimals,
+                    i32::from(c.flags & NOT_NULL_FLAG == 0),
+                )
+            });
+        PyTuple::new(py, items)
+    }
+
     /// The cursor state, for one call. Never waited for: the holder may be reading
     /// from the network with the GIL released (and would need it back), so a second
     /// thread gets ProgrammingError (2014) instead of a deadlock.
