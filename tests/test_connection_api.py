@@ -139,6 +139,42 @@ def test_custom_conv_is_per_connection(driver, connect):
     assert type(one(connect(), "SELECT CAST(7 AS INT)")) is int
 
 
+class _Pairs:
+    """A converter entry that is neither a list nor a tuple, only iterable."""
+
+    def __init__(self, *pairs):
+        self.pairs = pairs
+
+    def __iter__(self):
+        return iter(self.pairs)
+
+
+@pytest.mark.parametrize("container", [
+    tuple, list,
+    # mysqlclient takes a list or tuple only
+    pytest.param(lambda pairs: _Pairs(*pairs), marks=pytest.mark.unshaken_only),
+])
+def test_a_converter_entry_picks_the_first_pair_whose_flags_match(driver, connect, container):
+    converters = pytest.importorskip(f"{driver.__name__}.converters")
+    FIELD_TYPE = pytest.importorskip(f"{driver.__name__}.constants.FIELD_TYPE")
+    FLAG = pytest.importorskip(f"{driver.__name__}.constants.FLAG")
+    conv = dict(converters.conversions)
+    conv[FIELD_TYPE.VAR_STRING] = container(
+        [(FLAG.BINARY, lambda b: ("binary", b)), (FLAG.NOT_NULL, lambda b: ("not null", b)),
+         (None, lambda b: ("other", b))])
+    # use_unicode=False: with it, text columns get the connection's own decoder.
+    cur = connect(conv=conv, use_unicode=False).cursor()
+    cur.execute("SELECT _binary'a', 'b', CAST(NULL AS CHAR) IS NULL, c FROM"
+                " (SELECT CAST('d' AS CHAR) AS c UNION ALL SELECT NULL) u LIMIT 1")
+    row = cur.fetchone()
+    assert row[:2] == (("binary", b"a"), ("not null", b"b"))
+    assert row[3] == ("other", b"d")
+    conv[FIELD_TYPE.VAR_STRING] = container([(FLAG.BINARY, lambda b: ("binary", b))])
+    cur = connect(conv=conv, use_unicode=False).cursor()
+    cur.execute("SELECT 'b'")
+    assert cur.fetchone() == (b"b",)  # no pair matched: bytes, as for a type without one
+
+
 def test_option_file_explicit_arguments_win(connect, tmp_path):
     cnf = tmp_path / "my.cnf"
     cnf.write_text("[client]\nuser=nobody_here\ndefault-character-set=latin1\n")

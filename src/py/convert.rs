@@ -4,7 +4,9 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDate, PyDateTime, PyDelta, PyDict, PyFloat, PyString, PyType};
+use pyo3::types::{
+    PyBytes, PyDate, PyDateTime, PyDelta, PyDict, PyFloat, PyList, PyString, PyTuple, PyType,
+};
 
 use crate::client::Column as ColumnDefinition;
 use crate::consts::charset::BINARY_COLLATION;
@@ -85,13 +87,27 @@ fn lookup<'py>(
     } else {
         col.flags & !BINARY_FLAG
     };
+    let pick = |pair: Bound<'py, PyAny>| -> PyResult<Option<Bound<'py, PyAny>>> {
+        let (mask, func): (Bound<'py, PyAny>, Bound<'py, PyAny>) = pair.extract()?;
+        let matched = mask.is_none() || mask.extract::<u32>()? & u32::from(flags) != 0;
+        Ok(matched.then_some(func))
+    };
+    // A list or tuple (as MySQLdb's converters are) is walked without an iterator
+    // object: this runs for every text column of every result.
+    if let Ok(list) = found.cast_exact::<PyList>() {
+        return list
+            .iter()
+            .find_map(|pair| pick(pair).transpose())
+            .transpose();
+    }
+    if let Ok(tuple) = found.cast_exact::<PyTuple>() {
+        return tuple
+            .iter()
+            .find_map(|pair| pick(pair).transpose())
+            .transpose();
+    }
     for pair in found.try_iter()? {
-        let (mask, func): (Bound<'py, PyAny>, Bound<'py, PyAny>) = pair?.extract()?;
-        if mask.is_none() {
-            return Ok(Some(func));
-        }
-        let mask: u32 = mask.extract()?;
-        if mask & u32::from(flags) != 0 {
+        if let Some(func) = pick(pair?)? {
             return Ok(Some(func));
         }
     }
