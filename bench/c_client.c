@@ -74,6 +74,12 @@ int main(int argc, char **argv) {
     char sql[256];
     MYSQL *db = strcmp(w, "connect") ? open_db() : NULL;
     srand(7);
+    if (db && strcmp(w, "select1")) {
+        /* As bench/workloads.py does: the table read once, untimed (see _warm). */
+        snprintf(sql, sizeof sql, "SELECT COUNT(*), SUM(LENGTH(blobby)) FROM %s_rows", tag);
+        query(db, sql);
+        consume(db, mysql_store_result(db));
+    }
     double t0 = now();
     if (!strcmp(w, "select1")) {
         for (long i = 0; i < n; i++) {

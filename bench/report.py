@@ -101,7 +101,7 @@ def text_table(summary, contenders, chosen, sizes, versions, rounds, versus=None
             v = versus[w]
             parts = [f"{_ratio(v['vs_best'])} of {v['best']}" if v["vs_best"] else None,
                      f"{_ratio(v['vs_c'])} of the C client" if v["vs_c"] else None]
-            lines.append(f"  {_title(w, sizes):<{width}}"
+            lines.append(f"  {_title(w, sizes):<{width}} "
                          + "; ".join(p for p in parts if p))
     return "\n".join(lines)
 
