@@ -17,7 +17,7 @@ SIZES = {
     "stream": ("the same, streamed (unbuffered cursor)", 100000, 5000),
     "dict": ("DictCursor fetchall of {n} rows", 100000, 5000),
     "wide": ("fetchall {n} rows × 50 columns", 20000, 1000),
-    "big": ("{n} rows of a 1 MB text and a 1 MB blob", 50, 4),
+    "big": ("{n} rows of a 1 MB text and a 1 MB blob", 16, 4),
     "executemany": ("executemany INSERT, {n} rows", 20000, 500),
     "update_many": ("executemany UPDATE, {n} rows", 5000, 200),
     "connect": ("{n} × connect + close", 500, 20),
