@@ -183,6 +183,9 @@ def test_a_template_is_never_reused_for_another_query(connect):
         ("SELECT %s, '%%s'", (5,), (5, "%s")),
         ("SET NAMES utf8mb4 /* %s */", (6,), None),  # Python binds this one
         ("SELECT %s, %s", (7, "e"), (7, "e")),
+        # Too long to be kept: parsed every time.
+        ("SELECT %s, '" + "x" * 5000 + "'", (8,), (8, "x" * 5000)),
+        ("SELECT %s, '" + "x" * 5000 + "'", (9,), (9, "x" * 5000)),
     ]
     for _ in range(3):
         for sql, args, want in queries:

@@ -35,7 +35,6 @@ impl Policy {
 }
 
 /// A template and the names of its placeholders.
-#[derive(Clone)]
 struct RowTemplate {
     template: Template,
     keys: Vec<Vec<u8>>,
@@ -183,6 +182,7 @@ pub(super) struct BoundSql<'py> {
     pub plain: bool,
 }
 
+/// [`mogrify`]'s work, for the calls that bind one statement.
 pub(super) fn bind<'py>(
     py: Python<'py>,
     conn: &Connection,
@@ -205,12 +205,19 @@ thread_local! {
     /// The last query bound on this thread and its template: a loop runs the same
     /// statement with new arguments, and scanning and parsing it again each time was
     /// a tenth of a point select's instructions. Keyed by the query's bytes alone,
-    /// which are all a template depends on.
+    /// which are all a template depends on. A query longer than `CACHED_QUERY_MAX` is
+    /// not kept (a bulk INSERT's text would stay alive with the thread).
     static LAST_TEMPLATE: std::cell::RefCell<Option<(Vec<u8>, std::rc::Rc<RowTemplate>)>> =
         const { std::cell::RefCell::new(None) };
 }
 
+const CACHED_QUERY_MAX: usize = 4096;
+
 fn last_template(query: &[u8]) -> Option<std::rc::Rc<RowTemplate>> {
+    if query.len() > CACHED_QUERY_MAX {
+        let template = RowTemplate::new(bindable_template(query)?);
+        return Some(std::rc::Rc::new(template));
+    }
     LAST_TEMPLATE.with_borrow_mut(|last| {
         if let Some((text, template)) = last {
             if text[..] == *query {
