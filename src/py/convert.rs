@@ -92,19 +92,21 @@ fn lookup<'py>(
         let matched = mask.is_none() || mask.extract::<u32>()? & u32::from(flags) != 0;
         Ok(matched.then_some(func))
     };
+    let first = |pairs: &mut dyn Iterator<Item = Bound<'py, PyAny>>| {
+        for pair in pairs {
+            if let Some(func) = pick(pair)? {
+                return Ok(Some(func));
+            }
+        }
+        Ok(None)
+    };
     // A list or tuple (as MySQLdb's converters are) is walked without an iterator
     // object: this runs for every text column of every result.
     if let Ok(list) = found.cast_exact::<PyList>() {
-        return list
-            .iter()
-            .find_map(|pair| pick(pair).transpose())
-            .transpose();
+        return first(&mut list.iter());
     }
     if let Ok(tuple) = found.cast_exact::<PyTuple>() {
-        return tuple
-            .iter()
-            .find_map(|pair| pick(pair).transpose())
-            .transpose();
+        return first(&mut tuple.iter());
     }
     for pair in found.try_iter()? {
         if let Some(func) = pick(pair?)? {
