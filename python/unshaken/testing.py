@@ -464,6 +464,7 @@ class TemporaryServer:
         if self.pid is not None:
             os.kill(self.pid, signal.SIGSTOP)
             self._frozen = True
+            _wait_stopped(self.pid)
 
     def thaw(self) -> None:
         if self.pid is not None:
@@ -623,3 +624,23 @@ class TemporaryServer:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(text)
+
+
+def _wait_stopped(pid, limit=2.0):
+    """Until every thread of ``pid`` is stopped (at most ``limit`` seconds): kill()
+    returns before a thread running on another core has stopped, and a statement sent
+    at once could still be answered by it."""
+    deadline = time.monotonic() + limit
+    tasks = f"/proc/{pid}/task"
+    while time.monotonic() < deadline:
+        try:
+            states = []
+            for tid in os.listdir(tasks):
+                with open(f"{tasks}/{tid}/stat") as f:
+                    # The state follows the command name, which is in parentheses.
+                    states.append(f.read().rpartition(")")[2].split()[0])
+        except OSError:
+            return  # no /proc, or the process is gone: nothing to wait for
+        if all(state in ("T", "t") for state in states):
+            return
+        time.sleep(0.001)
