@@ -301,8 +301,15 @@ mod tests {
     #[test]
     fn scratch_doubles_to_a_chunk_while_reads_fill_it() {
         let (mut wire, mut peer) = pair();
-        // 300 KB of packets of every size from 1 byte to ~60 KB, sent at once: every
-        // read fills the scratch until it is a chunk, and no byte is lost or reordered.
+        // 70 KB already waiting (well within a socket's buffer): the reads of 4, 8, 16
+        // and 32 KiB each fill the scratch, and it ends at one chunk.
+        let waiting: Vec<Vec<u8>> = (0..70u8).map(|i| vec![i; 1000]).collect();
+        peer.write_all(&framed(&waiting)).unwrap();
+        assert_eq!(read_all(&mut wire, waiting.len()), waiting);
+        assert_eq!(wire.scratch.len(), READ_CHUNK);
+        // Then 300 KB of packets of every size from 1 byte to ~60 KB, written while
+        // they are read: no byte is lost or reordered, and the scratch grows no more.
+        wire.reset_sequence();
         let payloads: Vec<Vec<u8>> = (0..300usize)
             .map(|i| (0..(i * 997) % 60_000 + 1).map(|j| (i + j) as u8).collect())
             .collect();
