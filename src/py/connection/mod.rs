@@ -1,27 +1,29 @@
 //! `_native.Connection`: one session, used from Python with the GIL released
-//! around every blocking step.
+//! around every blocking step. `session.rs` holds the lock and the command crossing,
+//! `stored.rs` the statements whose results are built here.
 
-use std::ffi::CString;
+mod session;
+mod stored;
+
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::sync::{Mutex, TryLockError};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use super::connect_args::connect_args;
-use super::convert::{self, Encoding};
 use super::errors::{error, named, raise, settle};
 use super::hook::PyHook;
 use super::literal;
-use super::result::{Described, Result as PyResultSet, Rows, BATCH};
+use super::result::{Described, Result as PyResultSet, Rows};
 use super::wait_callback::{self, blocking};
 use crate::client::{
     client_charset_after_login, escape_into, may_change_client_charset, may_change_sql_mode,
-    process_id, query_client_charset, quote_identifier_into, timeout_limit, Charset, ClientCharset,
-    Column as ColumnDefinition, Compression as Algorithm, Conn, Deadline, IoStats, ShutdownHandle,
+    process_id, quote_identifier_into, timeout_limit, Charset, ClientCharset,
+    Compression as Algorithm, Conn, Deadline, IoStats, ShutdownHandle,
 };
-use crate::error::{cr, Error};
+use crate::error::cr;
 
 pub(super) struct Slot {
     /// Boxed: each command takes the session out of the slot and puts it back (it
@@ -73,244 +75,6 @@ pub struct Connection {
     closed_while_busy: AtomicBool,
     /// The last stored result's description and flags, for the next (`run_stored`).
     described: Mutex<Option<Described>>,
-}
-
-impl Connection {
-    /// Lock the session for one call; a second thread gets ProgrammingError (2014).
-    fn lock(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, Slot>> {
-        if process_id() != self.pid {
-            return Err(named(
-                py,
-                "InterfaceError",
-                0,
-                "connection belongs to another process (it was opened before a fork)",
-            ));
-        }
-        match self.slot.try_lock() {
-            Ok(g) => Ok(g),
-            Err(TryLockError::WouldBlock) => Err(raise(
-                py,
-                cr::CR_COMMANDS_OUT_OF_SYNC,
-                &format!(
-                    "{}: this connection is already in use by another {}",
-                    cr::OUT_OF_SYNC,
-                    if wait_callback::active() {
-                        "thread or greenlet"
-                    } else {
-                        "thread"
-                    }
-                ),
-            )),
-            Err(TryLockError::Poisoned(p)) => Ok(p.into_inner()),
-        }
-    }
-
-    /// Read something off the open session without releasing the GIL (no IO).
-    fn peek<T>(&self, py: Python<'_>, f: impl FnOnce(&Conn, &Slot) -> T) -> PyResult<T> {
-        let slot = self.lock(py)?;
-        match &slot.conn {
-            Some(conn) => Ok(f(conn, &slot)),
-            None => Err(raise(py, cr::CR_SERVER_GONE_ERROR, "")),
-        }
-    }
-
-    /// Run `f`, a command that talks to the server, on the open session with the GIL
-    /// released. Its outcome becomes the connection's last error (or clears it), as
-    /// mysql_errno() reports.
-    pub(super) fn command<T: Send>(
-        &self,
-        py: Python<'_>,
-        f: impl FnOnce(&mut Conn, &mut Slot, &mut PyHook) -> Result<T, Error> + Send,
-    ) -> PyResult<T> {
-        let mut guard = self.lock(py)?;
-        let slot = &mut *guard;
-        let Some(mut conn) = slot.conn.take() else {
-            // What mysqlclient raises for any use of a closed connection.
-            return Err(raise(py, cr::CR_SERVER_GONE_ERROR, ""));
-        };
-        let mut hook = PyHook::new(py);
-        let result = blocking(py, hook.cooperative(), || f(&mut conn, slot, &mut hook));
-        slot.conn = Some(conn);
-        slot.last_error = match &result {
-            Err(e) if !e.is_interrupted() => Some((
-                e.code(),
-                e.message().to_string(),
-                e.sqlstate().unwrap_or("HY000").to_string(),
-            )),
-            _ => None,
-        };
-        if hook.cooperative() && self.closed_while_busy.load(Ordering::Acquire) {
-            // close() from another greenlet could not wait for us (see close()).
-            if let Some(conn) = take_session(slot) {
-                conn.abandon();
-            }
-        }
-        if result.is_err() && self.closed_while_busy.load(Ordering::Acquire) {
-            return Err(raise(
-                py,
-                cr::CR_SERVER_LOST,
-                "Lost connection to server: the connection was closed by another thread",
-            ));
-        }
-        settle(py, result, &mut hook)
-    }
-
-    /// The escaper's rules: the session's client character set (asked of the server
-    /// first when a statement may have changed it) and NO_BACKSLASH_ESCAPES. A
-    /// character set the escaper has no rules for raises NotSupportedError: literals
-    /// are refused rather than guessed.
-    fn escaping(&self, py: Python<'_>) -> PyResult<(ClientCharset, bool)> {
-        {
-            let slot = self.lock(py)?;
-            let nbe = slot
-                .conn
-                .as_ref()
-                .map_or(slot.closed_nbe, |c| c.no_backslash_escapes());
-            match &slot.client_charset {
-                ClientCharsetState::Known(cs) => return Ok((*cs, nbe)),
-                ClientCharsetState::Unsupported(name) => return Err(unsupported(py, name)),
-                // Asking needs the session: command() raises 2006 when it is closed.
-                ClientCharsetState::Unknown => {}
-            }
-        }
-        self.command(py, |conn, slot, hook| {
-            let name = query_client_charset(conn, hook)?;
-            slot.client_charset = ClientCharsetState::for_name(&name);
-            Ok(())
-        })?;
-        self.escaping(py)
-    }
-
-    /// How literals are written now (see `escaping`).
-    pub(super) fn quoting(
-        &self,
-        py: Python<'_>,
-        binary_prefix: bool,
-    ) -> PyResult<literal::Quoting> {
-        let (charset, no_backslash_escapes) = self.escaping(py)?;
-        Ok(literal::Quoting {
-            charset,
-            no_backslash_escapes,
-            encoding: self.lock(py)?.charset.encoding,
-            binary_prefix,
-        })
-    }
-
-    fn text_encoding(&self, py: Python<'_>) -> PyResult<Encoding> {
-        Ok(match self.lock(py)?.charset.encoding {
-            "utf-8" => Encoding::Utf8,
-            other => Encoding::Other(CString::new(other).unwrap_or_default()),
-        })
-    }
-
-    /// `query_stored`; `plain`: the caller knows `sql` cannot change the client
-    /// character set (bound by the core from a template that cannot, with the core's
-    /// own literals), so it is not scanned again.
-    pub(super) fn run_stored<'py>(
-        &self,
-        py: Python<'py>,
-        sql: &[u8],
-        plain: bool,
-        timeout: Option<f64>,
-        how: u8,
-    ) -> PyResult<Bound<'py, PyTuple>> {
-        let deadline =
-            Deadline::after(timeout_limit("timeout", timeout).map_err(|e| error(py, e))?);
-        let (stored, mut warnings, mut affected, insert_id) =
-            self.command(py, move |conn, slot, hook| {
-                if !plain && may_change_client_charset(sql) {
-                    slot.client_charset = ClientCharsetState::Unknown;
-                }
-                conn.query_within(sql, deadline, hook)?;
-                let insert_id = (conn.last().field_count == 0).then(|| conn.last().insert_id);
-                let stored = match conn.take_columns() {
-                    None => None,
-                    Some(columns) => {
-                        // The first batch in this crossing: a small result ends here;
-                        // a large one is built batch by batch while the rest arrives.
-                        let mut rows = Vec::new();
-                        let done = conn.read_rows(BATCH, &mut rows, hook)?;
-                        Some((columns, conn.result_seq(), rows, done))
-                    }
-                };
-                Ok((stored, conn.last().warnings, affected_rows(conn), insert_id))
-            })?;
-        let none = || py.None().into_bound(py);
-        let (rows, description, flags) = match stored {
-            None => (PyTuple::empty(py).into_any(), none(), none()),
-            Some((columns, seq, first, done)) => {
-                let stored = Rows::Stored {
-                    built: Vec::new(),
-                    raw: Vec::new(),
-                };
-                let result = self.make_result(py, columns, stored)?;
-                result.store(py, self, seq, first, done)?;
-                if !done {
-                    // The figures of the result's end, read after the first batch.
-                    (warnings, affected) =
-                        self.peek(py, |conn, _| (conn.last().warnings, affected_rows(conn)))?;
-                }
-                // Never waited for: another thread's statement is using it.
-                let (description, flags) = match self.described.try_lock() {
-                    Ok(mut last) => result.described(py, &mut last)?,
-                    Err(_) => (result.describe(py)?, result.field_flags(py)?),
-                };
-                let (description, flags) = (description.into_any(), flags.into_any());
-                let rows = match result.fetch_row(py, 0, how) {
-                    Ok(rows) => rows.into_any(),
-                    Err(e) => e.into_value(py).into_bound(py).into_any(),
-                };
-                (rows, description, flags)
-            }
-        };
-        (rows, description, flags, warnings, affected, insert_id).into_pyobject(py)
-    }
-
-    fn make_result(
-        &self,
-        py: Python<'_>,
-        columns: Vec<ColumnDefinition>,
-        rows: Rows,
-    ) -> PyResult<PyResultSet> {
-        let decoders = convert::plan(py, self.conv.as_ref().map(|c| c.bind(py)), &columns)?;
-        Ok(PyResultSet::new(
-            columns,
-            decoders,
-            self.text_encoding(py)?,
-            rows,
-        ))
-    }
-
-    /// True when the session is open with nothing pending (no rows, no later result):
-    /// the next statement may go, and the last error is forgotten, as `drain` leaves
-    /// it when it finds nothing to read. False otherwise, with nothing changed.
-    pub(super) fn ready_for_next(&self, py: Python<'_>) -> PyResult<bool> {
-        let mut slot = self.lock(py)?;
-        let ready = slot.conn.as_ref().is_some_and(|c| c.is_idle());
-        if ready {
-            slot.last_error = None;
-        }
-        Ok(ready)
-    }
-
-    /// Read and drop the rest of the current result set (use_result path).
-    pub(super) fn discard_rows(&self, py: Python<'_>, seq: u64) -> PyResult<()> {
-        self.command(py, |conn, _, hook| conn.discard_rows_of(seq, hook))
-    }
-
-    /// Read up to `max` rows (0 = all) of the current result set (use_result path).
-    pub(super) fn read_rows(
-        &self,
-        py: Python<'_>,
-        max: usize,
-        seq: u64,
-    ) -> PyResult<(Vec<bytes::Bytes>, bool)> {
-        self.command(py, |conn, _, hook| {
-            let mut rows = Vec::new();
-            let done = conn.read_rows_of(seq, max, &mut rows, hook)?;
-            Ok((rows, done))
-        })
-    }
 }
 
 #[pymethods]
