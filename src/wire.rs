@@ -125,8 +125,30 @@ impl Wire {
         limit: Deadline,
         hook: &mut dyn Interrupt,
     ) -> Result<(), WireError> {
+        self.write_parts(&[payload], limit, hook)
+    }
+
+    /// A command packet, its byte and its argument framed straight into the output
+    /// buffer (joining them first copied every statement once more).
+    pub fn write_command(
+        &mut self,
+        cmd: u8,
+        arg: &[u8],
+        limit: Deadline,
+        hook: &mut dyn Interrupt,
+    ) -> Result<(), WireError> {
+        self.write_parts(&[&[cmd], arg], limit, hook)
+    }
+
+    /// `write_packet` of the payload that is `parts` one after another.
+    fn write_parts(
+        &mut self,
+        parts: &[&[u8]],
+        limit: Deadline,
+        hook: &mut dyn Interrupt,
+    ) -> Result<(), WireError> {
         self.outbuf.clear();
-        self.framer.encode(payload, &mut self.outbuf);
+        self.framer.encode_parts(parts, &mut self.outbuf);
         let mut bytes = &self.outbuf;
         if let Some(c) = &mut self.compression {
             self.zbuf.clear();

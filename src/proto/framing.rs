@@ -107,15 +107,36 @@ impl Framer {
     /// sequence id. Checking the size against the server's max_allowed_packet is
     /// the caller's job (it knows the server's limit, we only know ours).
     pub fn encode(&mut self, payload: &[u8], out: &mut Vec<u8>) {
-        let mut rest = payload;
-        out.reserve(rest.len() + HEADER_LEN * (1 + rest.len() / MAX_PAYLOAD));
+        self.encode_parts(&[payload], out);
+    }
+
+    /// `encode` of the payload that is `parts` one after another, without joining
+    /// them first (a command byte and its statement: no copy of the statement).
+    pub fn encode_parts(&mut self, parts: &[&[u8]], out: &mut Vec<u8>) {
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        out.reserve(total + HEADER_LEN * (1 + total / MAX_PAYLOAD));
+        let mut parts = parts.iter().copied();
+        let mut part: &[u8] = &[];
+        let mut left = total;
         loop {
-            let n = rest.len().min(MAX_PAYLOAD);
+            let n = left.min(MAX_PAYLOAD);
             out.extend_from_slice(&(n as u32).to_le_bytes()[..3]);
             out.push(self.seq);
-            out.extend_from_slice(&rest[..n]);
+            let mut need = n;
+            while need > 0 {
+                if part.is_empty() {
+                    // `need` never exceeds what the parts still hold: they sum to `total`.
+                    let Some(next) = parts.next() else { break };
+                    part = next;
+                    continue;
+                }
+                let (now, rest) = part.split_at(need.min(part.len()));
+                out.extend_from_slice(now);
+                part = rest;
+                need -= now.len();
+            }
             self.seq = self.seq.wrapping_add(1);
-            rest = &rest[n..];
+            left -= n;
             // A full-size chunk always needs a successor, even an empty one.
             if n < MAX_PAYLOAD {
                 break;
@@ -215,6 +236,62 @@ mod tests {
             got = f.decode(&mut buf).unwrap();
         }
         assert!(got.unwrap()[..] == p[..]);
+    }
+
+    /// The framing of a contiguous payload, written out plainly: chunks of
+    /// MAX_PAYLOAD, each with its header, and a short (maybe empty) last one.
+    fn framed_plainly(payload: &[u8], mut seq: u8) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut chunks = payload.chunks(MAX_PAYLOAD).peekable();
+        loop {
+            let chunk = chunks.next().unwrap_or_default();
+            out.extend_from_slice(&(chunk.len() as u32).to_le_bytes()[..3]);
+            out.push(seq);
+            out.extend_from_slice(chunk);
+            seq = seq.wrapping_add(1);
+            if chunk.len() < MAX_PAYLOAD {
+                return out;
+            }
+            if chunks.peek().is_none() {
+                // A full last chunk: an empty packet ends the payload.
+                out.extend_from_slice(&[0, 0, 0, seq]);
+                return out;
+            }
+        }
+    }
+
+    #[test]
+    fn parts_frame_as_their_joined_payload() {
+        // Every split of payloads around the 16 MiB chunk size, including empty parts
+        // and a split that falls exactly on a chunk boundary.
+        for total in [
+            0,
+            1,
+            2,
+            MAX_PAYLOAD - 1,
+            MAX_PAYLOAD,
+            MAX_PAYLOAD + 1,
+            2 * MAX_PAYLOAD,
+        ] {
+            let p = payload(total);
+            for cut in [0, 1, total / 2, total.saturating_sub(1), total] {
+                let cut = cut.min(total);
+                let (a, b) = p.split_at(cut);
+                for parts in [
+                    vec![a, b],
+                    vec![a, &[][..], b],
+                    vec![&[][..], a, b, &[][..]],
+                ] {
+                    let mut f = Framer::new(BIG);
+                    f.set_seq(250);
+                    let mut out = Vec::new();
+                    f.encode_parts(&parts, &mut out);
+                    assert!(out == framed_plainly(&p, 250), "total {total}, cut {cut}");
+                    let packets = 1 + total / MAX_PAYLOAD;
+                    assert_eq!(f.seq(), 250u8.wrapping_add(packets as u8));
+                }
+            }
+        }
     }
 
     #[test]

@@ -6,7 +6,6 @@ use crate::consts::command::COM_QUERY;
 use crate::consts::status::SERVER_STATUS_AUTOCOMMIT;
 use crate::error::{cr, Error, Result};
 use crate::io::Interrupt;
-use crate::proto::packets::command::command;
 
 impl Conn {
     /// Autocommit as the session has it, a setting still waiting to go out ahead of
@@ -47,8 +46,9 @@ impl Conn {
             return Ok(false);
         };
         self.wire.reset_sequence();
-        let setup = command(COM_QUERY, autocommit_sql(on));
-        let sent = self.wire.write_packet(&setup, self.stmt.limit, hook);
+        let sent = self
+            .wire
+            .write_command(COM_QUERY, autocommit_sql(on), self.stmt.limit, hook);
         if let Err(e) = sent {
             return Err(self.fail(e, "sending the session setup"));
         }

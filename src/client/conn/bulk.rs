@@ -9,7 +9,6 @@ use crate::consts::command::{COM_STMT_BULK_EXECUTE, COM_STMT_CLOSE, COM_STMT_PRE
 use crate::error::Result;
 use crate::io::{Deadline, Interrupt};
 use crate::proto::packets::bulk::{close_argument, BulkRows, PrepareOk};
-use crate::proto::packets::command::command;
 
 impl Conn {
     /// The server runs COM_STMT_BULK_EXECUTE (MariaDB 10.2+; asked for at login).
@@ -55,8 +54,11 @@ impl Conn {
     pub fn close_statement(&mut self, id: u32, hook: &mut dyn Interrupt) -> Result<()> {
         self.ensure_usable()?;
         self.wire.reset_sequence();
-        let payload = command(COM_STMT_CLOSE, &close_argument(id));
-        match self.wire.write_packet(&payload, Deadline::NEVER, hook) {
+        let argument = close_argument(id);
+        match self
+            .wire
+            .write_command(COM_STMT_CLOSE, &argument, Deadline::NEVER, hook)
+        {
             Ok(()) => Ok(()),
             Err(e) => Err(self.fail(e, "closing a prepared statement")),
         }

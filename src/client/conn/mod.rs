@@ -14,7 +14,7 @@ use crate::error::{cr, Error, Result};
 use crate::wire::{Wire, WireError};
 
 use crate::io::{Deadline, Interrupt, IoError, IoStats, NoInterrupt};
-use crate::proto::packets::command::{com_quit, command};
+use crate::proto::packets::command::com_quit;
 use crate::proto::packets::generic::ERR_HEADER;
 use crate::proto::packets::{ColumnDefinition, ErrPacket, Greeting};
 use crate::proto::session::command::Command;
@@ -320,8 +320,7 @@ impl Conn {
         self.head = None;
         let ahead = self.send_ahead(hook)?;
         self.wire.reset_sequence();
-        let payload = command(cmd, arg);
-        if let Err(e) = self.wire.write_packet(&payload, self.stmt.limit, hook) {
+        if let Err(e) = self.wire.write_command(cmd, arg, self.stmt.limit, hook) {
             return Err(self.fail(e, "sending a command"));
         }
         if ahead {
