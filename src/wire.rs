@@ -128,20 +128,10 @@ impl Wire {
         self.write_parts(&[payload], limit, hook)
     }
 
-    /// A command packet, its byte and its argument framed straight into the output
-    /// buffer (joining them first copied every statement once more).
-    pub fn write_command(
-        &mut self,
-        cmd: u8,
-        arg: &[u8],
-        limit: Deadline,
-        hook: &mut dyn Interrupt,
-    ) -> Result<(), WireError> {
-        self.write_parts(&[&[cmd], arg], limit, hook)
-    }
-
-    /// `write_packet` of the payload that is `parts` one after another.
-    fn write_parts(
+    /// `write_packet` of the payload that is `parts` one after another, framed
+    /// straight into the output buffer: a command's byte and its statement go out
+    /// without a joined copy of the statement first.
+    pub fn write_parts(
         &mut self,
         parts: &[&[u8]],
         limit: Deadline,

@@ -46,9 +46,9 @@ impl Conn {
             return Ok(false);
         };
         self.wire.reset_sequence();
-        let sent = self
-            .wire
-            .write_command(COM_QUERY, autocommit_sql(on), self.stmt.limit, hook);
+        let sent =
+            self.wire
+                .write_parts(&[&[COM_QUERY], autocommit_sql(on)], self.stmt.limit, hook);
         if let Err(e) = sent {
             return Err(self.fail(e, "sending the session setup"));
         }

@@ -57,7 +57,7 @@ impl Conn {
         let argument = close_argument(id);
         match self
             .wire
-            .write_command(COM_STMT_CLOSE, &argument, Deadline::NEVER, hook)
+            .write_parts(&[&[COM_STMT_CLOSE], &argument], Deadline::NEVER, hook)
         {
             Ok(()) => Ok(()),
             Err(e) => Err(self.fail(e, "closing a prepared statement")),

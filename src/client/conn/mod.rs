@@ -320,7 +320,7 @@ impl Conn {
         self.head = None;
         let ahead = self.send_ahead(hook)?;
         self.wire.reset_sequence();
-        if let Err(e) = self.wire.write_command(cmd, arg, self.stmt.limit, hook) {
+        if let Err(e) = self.wire.write_parts(&[&[cmd], arg], self.stmt.limit, hook) {
             return Err(self.fail(e, "sending a command"));
         }
         if ahead {

@@ -1,5 +1,5 @@
 //! Client command packets that are no more than their command byte (a command with an
-//! argument goes out through `Wire::write_command`, framed without a joined copy).
+//! argument goes out through `Wire::write_parts`, framed without a joined copy).
 
 use crate::consts::command::*;
 

@@ -37,8 +37,8 @@ fn replay(s: &str, name: &str) -> (Command, Vec<CommandStep>) {
     let (from_server, seq, query) = &packets[0];
     assert!(!from_server && *seq == 0);
     assert_eq!(query[0], COM_QUERY);
-    // What Wire::write_command sends: the command byte and the statement framed as
-    // parts, without joining them.
+    // What Conn::start_command sends through Wire::write_parts: the command byte
+    // and the statement framed as parts, without joining them.
     let (mut sent, mut captured) = (Vec::new(), Vec::new());
     Framer::new(1 << 24).encode_parts(&[&[COM_QUERY], &query[1..]], &mut sent);
     Framer::new(1 << 24).encode(query, &mut captured);
